@@ -1,0 +1,41 @@
+# Two entry points: `make run` (install and start the app) and `make test` (install and run every check).
+# Elsewhere than this project's machines, get the CPU build of torch with
+#   make run TORCH_INDEX=https://download.pytorch.org/whl/cpu
+VENV ?= .venv
+PY := $(VENV)/bin/python
+TORCH_INDEX ?=
+TORCH_PIN := torch==2.13.0
+PIP := $(PY) -m pip install --quiet $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX))
+
+.PHONY: run test install install-dev chromium
+
+$(PY):
+	python3 -m venv $(VENV)
+
+# torch goes in first, pinned, so that nothing after it can pull the multi-GB CUDA build.
+$(VENV)/.installed-app: pyproject.toml | $(PY)
+	$(PIP) $(TORCH_PIN)
+	$(PIP) -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed-app
+	$(PIP) -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed-app
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(VENV)/bin/studyapp $(ARGS)
+
+# Browser tests drive Debian's Chromium; install it when we may (root with apt), else they skip.
+chromium:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+test: install-dev chromium
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/studyapp validate
+	$(VENV)/bin/pytest $(ARGS)

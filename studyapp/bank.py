@@ -1,0 +1,72 @@
+"""The question bank as the app sees it: parsed once per process, reloaded when a file changes."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from studyapp.schema import Question
+from studyapp.validate import Report, question_files, validate_files
+
+BANK_ENV = "STUDYAPP_BANK"
+REPO_BANK = Path(__file__).resolve().parent.parent / "questions"
+
+
+def default_bank_dir() -> Path:
+    """`$STUDYAPP_BANK`, else the `questions/` folder of this checkout."""
+    return Path(os.environ.get(BANK_ENV) or REPO_BANK)
+
+
+def registered_demos() -> set[str]:
+    """Ids of the live demos a question's `demo:` may name."""
+    return set()
+
+
+def _fingerprint(files: list[Path]) -> tuple:
+    stamps = []
+    for f in files:
+        try:
+            st = f.stat()
+        except OSError:
+            continue
+        stamps.append((str(f), st.st_mtime_ns, st.st_size))
+    return tuple(stamps)
+
+
+def load_bank(root: Path | str) -> Report:
+    """Validate every question file under `root`."""
+    root = Path(root)
+    return validate_files(question_files([root]), registered_demos(), root=root)
+
+
+_cache: dict[Path, tuple[tuple, Report]] = {}
+_lock = threading.Lock()
+
+
+def get_bank(root: Path | str | None = None) -> Report:
+    """The bank under `root`, re-read only when a file was added, removed or changed.
+
+    Costs one `stat` per file when nothing changed, so it is safe to call on every rerun.
+    """
+    root = Path(root or default_bank_dir()).resolve()
+    fingerprint = _fingerprint(question_files([root]))
+    with _lock:
+        cached = _cache.get(root)
+        if cached and cached[0] == fingerprint:
+            return cached[1]
+        report = load_bank(root)
+        _cache[root] = (fingerprint, report)
+        return report
+
+
+def export_records(report: Report) -> list[dict]:
+    """Every valid question with every field, as plain JSON-able data, in id order."""
+    return [report.questions[qid].model_dump(mode="json") for qid in sorted(report.questions)]
+
+
+def by_topic(questions: dict[str, Question]) -> dict[str, list[Question]]:
+    topics: dict[str, list[Question]] = {}
+    for q in sorted(questions.values(), key=lambda q: (q.topic, q.difficulty, q.id)):
+        topics.setdefault(q.topic, []).append(q)
+    return topics

@@ -1,0 +1,118 @@
+"""`studyapp`: start the app, validate the bank, export it, regenerate its JSON Schema."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+APP_SCRIPT = Path(__file__).resolve().parent / "app.py"
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "questions" / "schema.json"
+
+
+def run_app(streamlit_args: list[str], bank: str | None) -> int:
+    """Start Streamlit on the entry script; its own flags (--server.port ...) pass through."""
+    from streamlit.web import cli as stcli
+
+    if bank:
+        os.environ["STUDYAPP_BANK"] = str(Path(bank).resolve())
+    sys.argv = ["streamlit", "run", str(APP_SCRIPT), *streamlit_args]
+    return stcli.main()
+
+
+def validate(paths: list[str], show_rules: bool) -> int:
+    from studyapp.bank import default_bank_dir, registered_demos
+    from studyapp.validate import RULES, question_files, validate_files
+
+    if show_rules:
+        for rule, text in RULES.items():
+            print(f"{rule}  {text}")
+        return 0
+    targets = [Path(p) for p in paths] or [default_bank_dir()]
+    missing = [str(p) for p in targets if not p.exists()]
+    if missing:
+        print(f"studyapp validate: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    cwd = Path.cwd()
+    report = validate_files(question_files(targets), registered_demos(), root=cwd)
+    for problem in report.problems:
+        print(problem)
+    broken = len(report.broken_files)
+    print(
+        f"{report.files_checked} files checked, {len(report.questions)} valid, "
+        f"{len(report.problems)} problems in {broken} files",
+        file=sys.stderr,
+    )
+    return 1 if report.problems else 0
+
+
+def export_bank(fmt: str, bank: str | None) -> int:
+    from studyapp.bank import default_bank_dir, export_records, load_bank
+
+    report = load_bank(bank or default_bank_dir())
+    for problem in report.problems:
+        print(f"skipped: {problem}", file=sys.stderr)
+    json.dump(export_records(report), sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+def write_schema(check: bool) -> int:
+    from studyapp.schema import json_schema_text
+
+    wanted = json_schema_text()
+    if check:
+        if not SCHEMA_PATH.exists() or SCHEMA_PATH.read_text(encoding="utf-8") != wanted:
+            print(f"{SCHEMA_PATH} is stale: run `studyapp schema`", file=sys.stderr)
+            return 1
+        return 0
+    SCHEMA_PATH.write_text(wanted, encoding="utf-8")
+    print(f"wrote {SCHEMA_PATH}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="studyapp",
+        description="Study how Transformers work. With no command, starts the app.",
+    )
+    sub = parser.add_subparsers(dest="command")
+    run = sub.add_parser("run", help="start the web app (default); Streamlit flags pass through")
+    run.add_argument("--bank", help="question folder (default: $STUDYAPP_BANK or ./questions)")
+    val = sub.add_parser("validate", help="check question files; exit 1 on any problem")
+    val.add_argument("paths", nargs="*", help="files or folders (default: the bank)")
+    val.add_argument("--rules", action="store_true", help="list the rules and exit")
+    bank = sub.add_parser("bank", help="work with the whole bank")
+    bank_sub = bank.add_subparsers(dest="bank_command", required=True)
+    export = bank_sub.add_parser("export", help="print every valid question with every field")
+    export.add_argument("--format", choices=["json"], default="json")
+    export.add_argument("--bank", help="question folder (default: the bank)")
+    schema = sub.add_parser("schema", help="regenerate questions/schema.json from the pydantic model")
+    schema.add_argument("--check", action="store_true", help="exit 1 if the file is stale")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+        argv = ["run", *argv]
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "run":
+        return run_app(rest, args.bank)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    if args.command == "validate":
+        return validate(args.paths, args.rules)
+    if args.command == "bank":
+        return export_bank(args.format, args.bank)
+    if args.command == "schema":
+        return write_schema(args.check)
+    parser.print_help()
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""The bank's linter: numbered rules, each finding located at the line of the offending key.
+
+Y rules are about the file as YAML, S rules about the schema, Q rules about one question, B rules
+about the bank as a whole. `RULES` is the reference printed by `studyapp validate --rules` and
+listed in CONTRIBUTING.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from studyapp.schema import Question
+from studyapp.yamlfile import Problem, YamlFile, read_yaml
+
+SCHEMA_HEADER = "# yaml-language-server: $schema="
+
+RULES: dict[str, str] = {
+    "Y001": "file is readable and at most 256 KB",
+    "Y002": "file is UTF-8",
+    "Y003": "file is valid YAML",
+    "Y004": "no key appears twice in one mapping",
+    "Y005": "no anchors or aliases (& and *)",
+    "Y006": "no tags (!!python/object and the like): plain YAML only",
+    "Y007": "file is not empty",
+    "Y008": "top level is a mapping of fields",
+    "S001": "every required field is present",
+    "S002": "every field has the right type and range",
+    "S003": "no unknown fields",
+    "Q001": "file starts with the `# yaml-language-server: $schema=` line",
+    "Q002": "id equals the file name without .yaml",
+    "Q003": "topic equals the folder the file is in",
+    "Q004": "every text has non-empty `en` and `zh`",
+    "Q005": "math delimiters `$` and `$$` are balanced",
+    "Q006": "a choice question has `choices` with at least one correct option; others have none",
+    "Q007": "a numeric question has `numeric` with tolerance >= 0; others have none",
+    "Q008": "source URLs are http(s)",
+    "Q009": "`demo` names a registered live demo",
+    "B001": "ids are unique across the bank",
+    "B002": "`related` ids exist in the bank and are not the question itself",
+}
+
+
+@dataclass
+class Report:
+    """A validated bank: the questions that passed every rule, and every problem found."""
+
+    questions: dict[str, Question] = field(default_factory=dict)
+    paths: dict[str, Path] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    files_checked: int = 0
+
+    @property
+    def broken_files(self) -> dict[str, list[Problem]]:
+        by_file: dict[str, list[Problem]] = {}
+        for problem in self.problems:
+            by_file.setdefault(problem.path, []).append(problem)
+        return by_file
+
+
+def _schema_problems(doc: YamlFile, err: ValidationError) -> list[Problem]:
+    found = []
+    for e in err.errors():
+        loc = tuple(e["loc"])
+        if e["type"] == "missing":
+            parent = ".".join(map(str, loc[:-1]))
+            where = f" in {parent}" if parent else ""
+            found.append(doc.problem(loc[:-1], "S001", f"missing field {loc[-1]!r}{where}"))
+        elif e["type"] == "extra_forbidden":
+            found.append(doc.problem(loc, "S003", f"unknown field {'.'.join(map(str, loc))!r}"))
+        else:
+            found.append(doc.problem(loc, "S002", f"{'.'.join(map(str, loc))}: {e['msg']}"))
+    return found
+
+
+def unbalanced_math(text: str) -> str | None:
+    """Why the `$`/`$$` delimiters of a Markdown text do not pair up, or None.
+
+    `\\$` is a literal dollar, and code spans and fenced blocks are not math.
+    """
+    text = re.sub(r"```.*?```|`[^`\n]*`", "", text, flags=re.DOTALL)
+    text = text.replace("\\$", "")
+    displays = text.count("$$")
+    if displays % 2:
+        return "an odd number of $$"
+    if text.replace("$$", "").count("$") % 2:
+        return "an odd number of $"
+    return None
+
+
+def check_question(doc: YamlFile, q: Question, known_demos: set[str] | None) -> list[Problem]:
+    found: list[Problem] = []
+    if not doc.first_line.startswith(SCHEMA_HEADER):
+        found.append(
+            Problem(doc.path, 1, 1, "Q001", f"first line must be `{SCHEMA_HEADER}<path to schema.json>`")
+        )
+    path = Path(doc.path)
+    if q.id != path.stem:
+        found.append(doc.problem(("id",), "Q002", f"id {q.id!r} differs from file name {path.stem!r}"))
+    if q.topic != path.parent.name:
+        found.append(
+            doc.problem(("topic",), "Q003", f"topic {q.topic!r} differs from folder {path.parent.name!r}")
+        )
+    for loc, text in q.texts():
+        if not text.strip():
+            found.append(doc.problem(loc, "Q004", f"{'.'.join(map(str, loc))} is empty"))
+        elif why := unbalanced_math(text):
+            found.append(doc.problem(loc, "Q005", f"{'.'.join(map(str, loc))} has {why}"))
+    if q.type == "choice":
+        if not q.choices:
+            found.append(doc.problem(("choices",), "Q006", "a choice question needs `choices`"))
+        elif not any(c.correct for c in q.choices):
+            found.append(doc.problem(("choices",), "Q006", "no option is marked `correct: true`"))
+    elif q.choices is not None:
+        found.append(doc.problem(("choices",), "Q006", f"`choices` is only for choice questions, not {q.type}"))
+    if q.type == "numeric":
+        if q.numeric is None:
+            found.append(doc.problem(("type",), "Q007", "a numeric question needs `numeric`"))
+        elif q.numeric.tolerance < 0:
+            found.append(
+                doc.problem(("numeric", "tolerance"), "Q007", f"tolerance {q.numeric.tolerance} is negative")
+            )
+    elif q.numeric is not None:
+        found.append(doc.problem(("numeric",), "Q007", f"`numeric` is only for numeric questions, not {q.type}"))
+    for i, source in enumerate(q.sources):
+        if not re.match(r"https?://\S+$", source.url):
+            found.append(doc.problem(("sources", i, "url"), "Q008", f"url {source.url!r} is not http(s)"))
+    if q.demo is not None and known_demos is not None and q.demo not in known_demos:
+        hint = f"; registered: {', '.join(sorted(known_demos))}" if known_demos else "; none is registered yet"
+        found.append(doc.problem(("demo",), "Q009", f"demo {q.demo!r} is not registered{hint}"))
+    return found
+
+
+def question_files(paths: Iterable[Path | str]) -> list[Path]:
+    """The question files under `paths` (files as given; folders searched), `_`-files skipped."""
+    files: set[Path] = set()
+    for p in map(Path, paths):
+        if p.is_dir():
+            files.update(f for f in p.rglob("*.yaml") if not f.name.startswith("_"))
+        else:
+            files.add(p)
+    return sorted(files)
+
+
+def validate_files(files: Iterable[Path], known_demos: set[str] | None = None, root: Path | None = None) -> Report:
+    """Validate question files; `root` (if given) makes printed paths relative to it."""
+    report = Report()
+    parsed: list[tuple[YamlFile, Question | None]] = []
+    for f in files:
+        display = str(f.relative_to(root)) if root and f.is_relative_to(root) else str(f)
+        doc = read_yaml(f, display)
+        report.files_checked += 1
+        report.problems += doc.problems
+        question = None
+        if not doc.problems:
+            try:
+                question = Question.model_validate(doc.data)
+            except ValidationError as err:
+                report.problems += _schema_problems(doc, err)
+            else:
+                report.problems += check_question(doc, question, known_demos)
+        parsed.append((doc, question))
+
+    first_of: dict[str, YamlFile] = {}
+    for doc, q in parsed:
+        if q is None:
+            continue
+        if q.id in first_of:
+            report.problems.append(
+                doc.problem(("id",), "B001", f"id {q.id!r} is already used by {first_of[q.id].path}")
+            )
+        else:
+            first_of[q.id] = doc
+    for doc, q in parsed:
+        if q is None:
+            continue
+        for i, rid in enumerate(q.related):
+            if rid == q.id:
+                report.problems.append(doc.problem(("related", i), "B002", "a question cannot be related to itself"))
+            elif rid not in first_of:
+                report.problems.append(doc.problem(("related", i), "B002", f"related id {rid!r} is not in the bank"))
+
+    broken = report.broken_files
+    for doc, q in parsed:
+        if q is not None and doc.path not in broken and first_of[q.id] is doc:
+            report.questions[q.id] = q
+            report.paths[q.id] = Path(doc.path) if root is None else root / doc.path
+    report.problems.sort(key=lambda p: (p.path, p.line, p.col, p.rule))
+    return report
