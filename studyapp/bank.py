@@ -70,3 +70,40 @@ def by_topic(questions: dict[str, Question]) -> dict[str, list[Question]]:
     for q in sorted(questions.values(), key=lambda q: (q.topic, q.difficulty, q.id)):
         topics.setdefault(q.topic, []).append(q)
     return topics
+
+
+def searchable_text(q: Question) -> str:
+    parts = [q.id, q.topic, *q.tags]
+    parts += [text for _, text in q.texts()]
+    return "\n".join(parts).casefold()
+
+
+def filter_questions(
+    questions: dict[str, Question],
+    query: str = "",
+    topics: set[str] | None = None,
+    types: set[str] | None = None,
+    difficulties: set[int] | None = None,
+    tags: set[str] | None = None,
+) -> list[Question]:
+    """Questions matching every filter; `query` words must all occur, in either language.
+
+    Matching is by substring, which also works for Chinese, where words are not separated by spaces.
+    """
+    words = query.casefold().split()
+    found = []
+    for q in questions.values():
+        if topics and q.topic not in topics:
+            continue
+        if types and q.type not in types:
+            continue
+        if difficulties and q.difficulty not in difficulties:
+            continue
+        if tags and not tags.intersection(q.tags):
+            continue
+        if words:
+            haystack = searchable_text(q)
+            if not all(w in haystack for w in words):
+                continue
+        found.append(q)
+    return sorted(found, key=lambda q: (q.topic, q.difficulty, q.id))

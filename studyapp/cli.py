@@ -89,7 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     export = bank_sub.add_parser("export", help="print every valid question with every field")
     export.add_argument("--format", choices=["json"], default="json")
     export.add_argument("--bank", help="question folder (default: the bank)")
-    schema = sub.add_parser("schema", help="regenerate questions/schema.json from the pydantic model")
+    schema = sub.add_parser(
+        "schema", help="regenerate questions/schema.json from the pydantic model"
+    )
     schema.add_argument("--check", action="store_true", help="exit 1 if the file is stale")
     return parser
 

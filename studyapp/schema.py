@@ -49,7 +49,9 @@ class Source(_Strict):
 
 
 class Question(_Strict):
-    id: str = Field(pattern=KEBAB_CASE, description="Kebab-case, equals the file stem, never reused.")
+    id: str = Field(
+        pattern=KEBAB_CASE, description="Kebab-case, equals the file stem, never reused."
+    )
     topic: str = Field(pattern=KEBAB_CASE, description="Equals the folder the file is in.")
     type: QuestionType
     difficulty: int = Field(ge=1, le=3)
@@ -70,7 +72,9 @@ class Question(_Strict):
         ]
         for i, choice in enumerate(self.choices or []):
             found += [(("choices", i, "text"), choice.text), (("choices", i, "why"), choice.why)]
-        return [(loc + (lang,), getattr(text, lang)) for loc, text in found for lang in ("en", "zh")]
+        return [
+            (loc + (lang,), getattr(text, lang)) for loc, text in found for lang in ("en", "zh")
+        ]
 
 
 def json_schema() -> dict:

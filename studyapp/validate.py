@@ -96,14 +96,20 @@ def check_question(doc: YamlFile, q: Question, known_demos: set[str] | None) -> 
     found: list[Problem] = []
     if not doc.first_line.startswith(SCHEMA_HEADER):
         found.append(
-            Problem(doc.path, 1, 1, "Q001", f"first line must be `{SCHEMA_HEADER}<path to schema.json>`")
+            Problem(
+                doc.path, 1, 1, "Q001", f"first line must be `{SCHEMA_HEADER}<path to schema.json>`"
+            )
         )
     path = Path(doc.path)
     if q.id != path.stem:
-        found.append(doc.problem(("id",), "Q002", f"id {q.id!r} differs from file name {path.stem!r}"))
+        found.append(
+            doc.problem(("id",), "Q002", f"id {q.id!r} differs from file name {path.stem!r}")
+        )
     if q.topic != path.parent.name:
         found.append(
-            doc.problem(("topic",), "Q003", f"topic {q.topic!r} differs from folder {path.parent.name!r}")
+            doc.problem(
+                ("topic",), "Q003", f"topic {q.topic!r} differs from folder {path.parent.name!r}"
+            )
         )
     for loc, text in q.texts():
         if not text.strip():
@@ -112,25 +118,41 @@ def check_question(doc: YamlFile, q: Question, known_demos: set[str] | None) -> 
             found.append(doc.problem(loc, "Q005", f"{'.'.join(map(str, loc))} has {why}"))
     if q.type == "choice":
         if not q.choices:
-            found.append(doc.problem(("choices",), "Q006", "a choice question needs `choices`"))
+            found.append(doc.problem(("type",), "Q006", "a choice question needs `choices`"))
         elif not any(c.correct for c in q.choices):
             found.append(doc.problem(("choices",), "Q006", "no option is marked `correct: true`"))
     elif q.choices is not None:
-        found.append(doc.problem(("choices",), "Q006", f"`choices` is only for choice questions, not {q.type}"))
+        found.append(
+            doc.problem(
+                ("choices",), "Q006", f"`choices` is only for choice questions, not {q.type}"
+            )
+        )
     if q.type == "numeric":
         if q.numeric is None:
             found.append(doc.problem(("type",), "Q007", "a numeric question needs `numeric`"))
         elif q.numeric.tolerance < 0:
             found.append(
-                doc.problem(("numeric", "tolerance"), "Q007", f"tolerance {q.numeric.tolerance} is negative")
+                doc.problem(
+                    ("numeric", "tolerance"), "Q007", f"tolerance {q.numeric.tolerance} is negative"
+                )
             )
     elif q.numeric is not None:
-        found.append(doc.problem(("numeric",), "Q007", f"`numeric` is only for numeric questions, not {q.type}"))
+        found.append(
+            doc.problem(
+                ("numeric",), "Q007", f"`numeric` is only for numeric questions, not {q.type}"
+            )
+        )
     for i, source in enumerate(q.sources):
         if not re.match(r"https?://\S+$", source.url):
-            found.append(doc.problem(("sources", i, "url"), "Q008", f"url {source.url!r} is not http(s)"))
+            found.append(
+                doc.problem(("sources", i, "url"), "Q008", f"url {source.url!r} is not http(s)")
+            )
     if q.demo is not None and known_demos is not None and q.demo not in known_demos:
-        hint = f"; registered: {', '.join(sorted(known_demos))}" if known_demos else "; none is registered yet"
+        hint = (
+            f"; registered: {', '.join(sorted(known_demos))}"
+            if known_demos
+            else "; none is registered yet"
+        )
         found.append(doc.problem(("demo",), "Q009", f"demo {q.demo!r} is not registered{hint}"))
     return found
 
@@ -146,7 +168,9 @@ def question_files(paths: Iterable[Path | str]) -> list[Path]:
     return sorted(files)
 
 
-def validate_files(files: Iterable[Path], known_demos: set[str] | None = None, root: Path | None = None) -> Report:
+def validate_files(
+    files: Iterable[Path], known_demos: set[str] | None = None, root: Path | None = None
+) -> Report:
     """Validate question files; `root` (if given) makes printed paths relative to it."""
     report = Report()
     parsed: list[tuple[YamlFile, Question | None]] = []
@@ -165,13 +189,17 @@ def validate_files(files: Iterable[Path], known_demos: set[str] | None = None, r
                 report.problems += check_question(doc, question, known_demos)
         parsed.append((doc, question))
 
+    # When two files claim one id, the one with no other problem keeps it.
+    has_problems = set(report.broken_files)
     first_of: dict[str, YamlFile] = {}
-    for doc, q in parsed:
+    for doc, q in sorted(parsed, key=lambda pair: (pair[0].path in has_problems, pair[0].path)):
         if q is None:
             continue
         if q.id in first_of:
             report.problems.append(
-                doc.problem(("id",), "B001", f"id {q.id!r} is already used by {first_of[q.id].path}")
+                doc.problem(
+                    ("id",), "B001", f"id {q.id!r} is already used by {first_of[q.id].path}"
+                )
             )
         else:
             first_of[q.id] = doc
@@ -180,9 +208,13 @@ def validate_files(files: Iterable[Path], known_demos: set[str] | None = None, r
             continue
         for i, rid in enumerate(q.related):
             if rid == q.id:
-                report.problems.append(doc.problem(("related", i), "B002", "a question cannot be related to itself"))
+                report.problems.append(
+                    doc.problem(("related", i), "B002", "a question cannot be related to itself")
+                )
             elif rid not in first_of:
-                report.problems.append(doc.problem(("related", i), "B002", f"related id {rid!r} is not in the bank"))
+                report.problems.append(
+                    doc.problem(("related", i), "B002", f"related id {rid!r} is not in the bank")
+                )
 
     broken = report.broken_files
     for doc, q in parsed:

@@ -130,7 +130,9 @@ def read_yaml(path: Path | str, display: str | None = None) -> YamlFile:
         before = raw[: err.start]
         line = before.count(b"\n") + 1
         col = len(before) - (before.rfind(b"\n") + 1) + 1
-        return fail(line, col, "Y002", f"not UTF-8: byte 0x{raw[err.start]:02x} at offset {err.start}")
+        return fail(
+            line, col, "Y002", f"not UTF-8: byte 0x{raw[err.start]:02x} at offset {err.start}"
+        )
     out.first_line = text.split("\n", 1)[0].lstrip("\ufeff").rstrip("\r")
 
     try:

@@ -1,0 +1,42 @@
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+# A valid recall question; tests change one thing in it and expect exactly one finding.
+VALID = """\
+# yaml-language-server: $schema=../schema.json
+id: sample-question
+topic: bert
+type: recall
+difficulty: 2
+tags: [bert]
+question:
+  en: Why can BERT not generate text left to right?
+  zh: 为什么 BERT 不能从左到右生成文本？
+answer:
+  en: It is trained to predict $x_i$ from both sides.
+  zh: 它的训练目标是根据两侧上下文预测 $x_i$。
+sources:
+  - title: BERT
+    url: https://arxiv.org/abs/1810.04805
+    where: Section 3.1
+related: []
+"""
+
+
+def write_question(
+    root: Path, text: str, topic: str = "bert", qid: str = "sample-question"
+) -> Path:
+    path = root / topic / f"{qid}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def bank_dir(tmp_path: Path) -> Path:
+    root = tmp_path / "questions"
+    write_question(root, VALID)
+    return root

@@ -1,0 +1,1 @@
+from tests.bankfixtures import bank_dir  # noqa: F401  (fixture)

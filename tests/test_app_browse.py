@@ -1,0 +1,95 @@
+"""The app under Streamlit's own test runner: it starts, degrades gracefully and browses the bank."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.bankfixtures import REPO, VALID, write_question
+
+APP = str(REPO / "studyapp" / "app.py")
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    def start(bank=None, query=None) -> AppTest:
+        if bank is not None:
+            monkeypatch.setenv("STUDYAPP_BANK", str(bank))
+        at = AppTest.from_file(APP, default_timeout=30)
+        for key, value in (query or {}).items():
+            at.query_params[key] = value
+        return at.run()
+
+    return start
+
+
+def expander_labels(at: AppTest) -> list[str]:
+    return [e.label for e in at.expander]
+
+
+def test_starts_with_a_broken_file_and_names_it(app, tmp_path):
+    write_question(tmp_path, VALID)
+    write_question(
+        tmp_path, VALID.replace("difficulty: 2", "difficulty: 2\ndifficulty: 3"), qid="dup-key"
+    )
+    write_question(tmp_path, "- a list\n", topic="gpt", qid="top-level-list")
+    at = app(tmp_path)
+    assert not at.exception
+    warning = [e for e in at.expander if "2 question file(s) could not be loaded" in e.label]
+    assert len(warning) == 1
+    shown = "\n".join(c.value for c in warning[0].code)
+    assert "bert/dup-key.yaml:6:1: Y004 duplicate key 'difficulty'" in shown
+    assert "gpt/top-level-list.yaml:1:1: Y008" in shown
+    # The valid question is still served.
+    assert any("Why can BERT not generate text" in label for label in expander_labels(at))
+    assert "1 of 1 questions" in at.caption[0].value
+
+
+def test_empty_bank_says_so(app, tmp_path):
+    at = app(tmp_path)
+    assert not at.exception
+    assert "has no valid question yet" in at.info[0].value
+
+
+def test_search_matches_either_language(app, tmp_path):
+    write_question(tmp_path, VALID)
+    write_question(
+        tmp_path,
+        VALID.replace("sample-question", "other-question").replace("Why can BERT", "How does GPT"),
+        qid="other-question",
+    )
+    at = app(tmp_path)
+    assert "2 of 2 questions" in at.caption[0].value
+    at.text_input(key="q_search").input("从左到右 GPT").run()
+    assert "1 of 2 questions" in at.caption[0].value
+    assert any("How does GPT" in label for label in expander_labels(at))
+    at.text_input(key="q_search").input("nothing-like-this").run()
+    assert "No question matches" in at.info[0].value
+
+
+def test_chinese_interface_and_text(app, tmp_path):
+    write_question(tmp_path, VALID)
+    at = app(tmp_path, query={"lang": "zh"})
+    assert at.title[0].value == "浏览"
+    assert any("为什么 BERT 不能从左到右生成文本" in label for label in expander_labels(at))
+
+
+def test_deep_link_opens_the_question(app, tmp_path):
+    write_question(tmp_path, VALID)
+    at = app(tmp_path, query={"q": "sample-question"})
+    opened = [e for e in at.expander if "Why can BERT" in e.label]
+    assert opened and opened[0].proto.expanded
+
+
+def test_raw_html_in_the_bank_is_not_rendered(app, tmp_path):
+    write_question(
+        tmp_path, VALID.replace("It is trained", "<script>alert(1)</script> It is trained")
+    )
+    at = app(tmp_path)
+    markdown = [m for m in at.markdown if "<script>" in m.value]
+    assert markdown and not any(m.proto.allow_html for m in markdown)
+
+
+def test_shipped_bank_renders_every_question_in_both_languages(app):
+    for lang in ("en", "zh"):
+        at = app(REPO / "questions", query={"lang": lang})
+        assert not at.exception
+        assert not [e for e in at.expander if "could not be loaded" in e.label]

@@ -1,0 +1,181 @@
+"""Every validator rule has a failing fixture whose finding names the exact file, line and rule."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from studyapp.validate import RULES, question_files, validate_files
+from tests.bankfixtures import REPO, VALID, write_question
+
+
+def findings(root: Path) -> list[str]:
+    report = validate_files(question_files([root]), known_demos={"mlm-loss"}, root=root)
+    return [f"{p.path}:{p.line}:{p.rule}" for p in report.problems]
+
+
+def replace_line(text: str, lineno: int, new: str) -> str:
+    lines = text.split("\n")
+    lines[lineno - 1] = new
+    return "\n".join(lines)
+
+
+def insert_after(text: str, lineno: int, new: str) -> str:
+    lines = text.split("\n")
+    lines.insert(lineno, new)
+    return "\n".join(lines)
+
+
+F = "bert/sample-question.yaml"
+
+# rule id -> (file text, expected findings as path:line:RULE)
+CASES: dict[str, tuple[str | bytes, list[str]]] = {
+    "Y001": (VALID + "#" * 300_000 + "\n", [f"{F}:1:Y001"]),
+    "Y002": (VALID.encode().replace(b"Why can", b"\xffWhy can"), [f"{F}:8:Y002"]),
+    "Y003": (replace_line(VALID, 6, "tags: [bert"), [f"{F}:7:Y003"]),
+    "Y004": (insert_after(VALID, 5, "difficulty: 3"), [f"{F}:6:Y004"]),
+    "Y005": (replace_line(VALID, 6, "tags: &t [bert]"), [f"{F}:6:Y005"]),
+    "Y006": (
+        replace_line(VALID, 5, "difficulty: !!python/object/apply:os.getpid []"),
+        [f"{F}:5:Y006"],
+    ),
+    "Y007": ("# yaml-language-server: $schema=../schema.json\n# nothing else\n", [f"{F}:1:Y007"]),
+    "Y008": (
+        "# yaml-language-server: $schema=../schema.json\n- id: sample-question\n",
+        [f"{F}:2:Y008"],
+    ),
+    "S001": (replace_line(VALID, 9, ""), [f"{F}:7:S001"]),
+    "S002": (replace_line(VALID, 5, "difficulty: 5"), [f"{F}:5:S002"]),
+    "S003": (insert_after(VALID, 6, "hint: think of the mask"), [f"{F}:7:S003"]),
+    "Q001": (VALID.split("\n", 1)[1], [f"{F}:1:Q001"]),
+    "Q002": (replace_line(VALID, 2, "id: another-name"), [f"{F}:2:Q002"]),
+    "Q003": (replace_line(VALID, 3, "topic: gpt"), [f"{F}:3:Q003"]),
+    "Q004": (replace_line(VALID, 12, '  zh: "   "'), [f"{F}:12:Q004"]),
+    "Q005": (
+        replace_line(VALID, 11, "  en: It is trained to predict $x_i from both sides."),
+        [f"{F}:11:Q005"],
+    ),
+    "Q006": (replace_line(VALID, 4, "type: choice"), [f"{F}:4:Q006"]),
+    "Q007": (
+        replace_line(VALID, 4, "type: numeric") + "numeric:\n  value: 3\n  tolerance: -1\n",
+        [f"{F}:20:Q007"],
+    ),
+    "Q008": (replace_line(VALID, 15, "    url: ftp://arxiv.org/abs/1810.04805"), [f"{F}:15:Q008"]),
+    "Q009": (insert_after(VALID, 6, "demo: no-such-demo"), [f"{F}:7:Q009"]),
+    "B002": (
+        replace_line(VALID, 17, "related: [sample-question, no-such-question]"),
+        [f"{F}:17:B002", f"{F}:17:B002"],
+    ),
+}
+
+
+def test_every_rule_has_a_fixture():
+    assert set(CASES) | {"B001"} == set(RULES)
+
+
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_rule_is_reported_at_the_offending_line(rule, tmp_path):
+    text, expected = CASES[rule]
+    path = tmp_path / F
+    path.parent.mkdir(parents=True)
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    assert findings(tmp_path) == expected
+
+
+def test_valid_fixture_has_no_finding(bank_dir):
+    report = validate_files(question_files([bank_dir]), root=bank_dir)
+    assert report.problems == []
+    assert list(report.questions) == ["sample-question"]
+
+
+def test_duplicate_id_across_folders(tmp_path):
+    write_question(tmp_path, VALID)
+    write_question(tmp_path, replace_line(VALID, 3, "topic: gpt"), topic="gpt")
+    assert findings(tmp_path) == ["gpt/sample-question.yaml:2:B001"]
+
+
+def test_choice_without_a_correct_option(tmp_path):
+    text = replace_line(VALID, 4, "type: choice") + (
+        "choices:\n  - text: {en: A, zh: 甲}\n    correct: false\n    why: {en: wrong, zh: 否}\n"
+    )
+    write_question(tmp_path, text)
+    assert findings(tmp_path) == [f"{F}:18:Q006"]
+
+
+def test_fields_of_another_type_are_rejected(tmp_path):
+    write_question(tmp_path, VALID + "numeric:\n  value: 3\n  tolerance: 0\n")
+    assert findings(tmp_path) == [f"{F}:18:Q007"]
+
+
+def test_python_tags_are_never_executed(tmp_path):
+    marker = tmp_path / "pwned"
+    write_question(
+        tmp_path,
+        replace_line(VALID, 5, f'difficulty: !!python/object/apply:os.system ["touch {marker}"]'),
+    )
+    assert findings(tmp_path) == [f"{F}:5:Y006"]
+    assert not marker.exists()
+
+
+def test_alias_bomb_is_refused_quickly(tmp_path):
+    bomb = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    bomb += [
+        f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]" for i in range(8)
+    ]
+    write_question(
+        tmp_path, "# yaml-language-server: $schema=../schema.json\n" + "\n".join(bomb) + "\n"
+    )
+    assert findings(tmp_path) == [f"{F}:2:Y005"]
+
+
+def test_math_in_code_and_escaped_dollars_is_not_math(tmp_path):
+    text = replace_line(
+        VALID, 11, r"  en: 'It costs \$5 and `$x` is code; $$a$$ and $b$ are math.'"
+    )
+    write_question(tmp_path, text)
+    assert findings(tmp_path) == []
+
+
+def test_broken_files_leave_the_others_served(tmp_path):
+    write_question(tmp_path, VALID)
+    write_question(tmp_path, VALID, qid="a-copy-with-the-wrong-id")
+    write_question(tmp_path, "- not a mapping\n", qid="also-broken")
+    report = validate_files(question_files([tmp_path]), root=tmp_path)
+    assert list(report.questions) == ["sample-question"]
+    assert sorted(report.broken_files) == [
+        "bert/a-copy-with-the-wrong-id.yaml",
+        "bert/also-broken.yaml",
+    ]
+    assert [p.rule for p in report.broken_files["bert/a-copy-with-the-wrong-id.yaml"]] == [
+        "B001",
+        "Q002",
+    ]
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "studyapp", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_cli_prints_located_errors_and_exits_1(tmp_path):
+    write_question(tmp_path / "questions", replace_line(VALID, 5, "difficulty: 5"))
+    result = run_cli("validate", "questions", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.startswith("questions/bert/sample-question.yaml:5:1: S002 difficulty:")
+
+
+def test_cli_on_the_shipped_bank_exits_0():
+    result = run_cli("validate", cwd=REPO)
+    assert result.returncode == 0, result.stdout
+    assert " 0 problems" in result.stderr
+
+
+def test_committed_schema_is_current():
+    result = run_cli("schema", "--check", cwd=REPO)
+    assert result.returncode == 0, result.stderr
