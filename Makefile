@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 TORCH_INDEX ?=
 TORCH_PIN := torch==2.13.0
-PIP := $(PY) -m pip install --quiet $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX))
+PIP := $(PY) -m pip install --quiet
 
 .PHONY: run test install install-dev chromium
 
@@ -14,7 +14,7 @@ $(PY):
 
 # torch goes in first, pinned, so that nothing after it can pull the multi-GB CUDA build.
 $(VENV)/.installed-app: pyproject.toml | $(PY)
-	$(PIP) $(TORCH_PIN)
+	$(PIP) $(TORCH_PIN) $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
 	$(PIP) -e .
 	touch $@
 

@@ -107,3 +107,15 @@ def filter_questions(
                 continue
         found.append(q)
     return sorted(found, key=lambda q: (q.topic, q.difficulty, q.id))
+
+
+def size_table(questions: dict[str, Question]) -> str:
+    """The bank's size per topic and type as a Markdown table (the README shows it)."""
+    kinds = ("recall", "choice", "numeric")
+    rows = ["| topic | recall | choice | numeric | total |", "|---|---:|---:|---:|---:|"]
+    for topic, items in by_topic(questions).items():
+        counts = [sum(q.type == k for q in items) for k in kinds]
+        rows.append(f"| {topic} | " + " | ".join(map(str, counts)) + f" | {len(items)} |")
+    totals = [sum(q.type == k for q in questions.values()) for k in kinds]
+    rows.append("| **all** | " + " | ".join(map(str, totals)) + f" | **{len(questions)}** |")
+    return "\n".join(rows)

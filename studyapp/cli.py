@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -59,6 +60,13 @@ def export_bank(fmt: str, bank: str | None) -> int:
     return 0
 
 
+def bank_sizes(bank: str | None) -> int:
+    from studyapp.bank import default_bank_dir, load_bank, size_table
+
+    print(size_table(load_bank(bank or default_bank_dir()).questions))
+    return 0
+
+
 def write_schema(check: bool) -> int:
     from studyapp.schema import json_schema_text
 
@@ -89,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     export = bank_sub.add_parser("export", help="print every valid question with every field")
     export.add_argument("--format", choices=["json"], default="json")
     export.add_argument("--bank", help="question folder (default: the bank)")
+    sizes = bank_sub.add_parser("sizes", help="print the size per topic as a Markdown table")
+    sizes.add_argument("--bank", help="question folder (default: the bank)")
     schema = sub.add_parser(
         "schema", help="regenerate questions/schema.json from the pydantic model"
     )
@@ -97,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `studyapp bank export | head` ends quietly
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
@@ -108,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "validate":
         return validate(args.paths, args.rules)
+    if args.command == "bank" and args.bank_command == "sizes":
+        return bank_sizes(args.bank)
     if args.command == "bank":
         return export_bank(args.format, args.bank)
     if args.command == "schema":
