@@ -6,29 +6,65 @@ shows as text, never runs.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import streamlit as st
 
 from studyapp.bank import default_bank_dir, get_bank
 from studyapp.i18n import LANGUAGES, tr
+from studyapp.progress import Profile, ProgressStore, default_db_path
+from studyapp.quiz import Outcome, grade_choice, grade_numeric, parse_number
+from studyapp.scheduling import Rating, format_interval, preview_intervals
 from studyapp.schema import Question
 from studyapp.validate import Report
 
+RATING_KEYS = {
+    Rating.Again: "rate_again",
+    Rating.Hard: "rate_hard",
+    Rating.Good: "rate_good",
+    Rating.Easy: "rate_easy",
+}
+
+
+@st.cache_resource(show_spinner=False)
+def _open_store(path: str) -> ProgressStore:
+    return ProgressStore(path)
+
+
+def store() -> ProgressStore:
+    """The progress database (`$STUDYAPP_DB` or the user data folder), one per process."""
+    return _open_store(str(default_db_path()))
+
+
+def profile() -> Profile:
+    """The learner's profile: the one picked in Settings this session, else the default one."""
+    db = store()
+    chosen = st.session_state.get("profile_id")
+    if chosen is not None and any(p.id == chosen for p in db.list_profiles()):
+        return db.profile(chosen)
+    return db.default_profile()
+
 
 def language() -> str:
-    """The interface language, chosen in the sidebar and kept in the URL (`?lang=zh`)."""
-    if "lang" not in st.session_state:
+    """The interface language, chosen in the sidebar and kept in the URL (`?lang=zh`).
+
+    A new session starts in the language of the URL, else the profile's. The choice lives in its
+    own session key: a widget's value would be dropped when the learner changes page.
+    """
+    state = st.session_state
+    if state.get("language") not in LANGUAGES:
         wanted = st.query_params.get("lang")
-        st.session_state.lang = wanted if wanted in LANGUAGES else "en"
-    lang = st.sidebar.segmented_control(
+        state.language = wanted if wanted in LANGUAGES else profile().language
+    choice = st.sidebar.segmented_control(
         "Language / 语言",
         options=list(LANGUAGES),
         format_func=LANGUAGES.get,
-        key="lang",
+        default=state.language,
         required=True,
-        persist_state="session",
     )
-    st.query_params["lang"] = lang
-    return lang
+    state.language = choice or state.language
+    st.query_params["lang"] = state.language
+    return state.language
 
 
 def bank(lang: str) -> Report:
@@ -53,7 +89,9 @@ def difficulty_label(level: int, lang: str) -> str:
     return tr(f"difficulty_{level}", lang)
 
 
-def render_answer(q: Question, lang: str, report: Report) -> None:
+def render_answer(
+    q: Question, lang: str, report: Report | None, *, with_options: bool = True
+) -> None:
     """Everything shown after the learner has answered: options with reasons, answer, sources."""
     if q.numeric:
         st.markdown(
@@ -65,7 +103,7 @@ def render_answer(q: Question, lang: str, report: Report) -> None:
                 tolerance=f"{q.numeric.tolerance:,g}",
             )
         )
-    if q.choices:
+    if q.choices and with_options:
         st.markdown(f"**{tr('options', lang)}**")
         for choice in q.choices:
             mark = ":green[✔]" if choice.correct else ":red[✘]"
@@ -74,9 +112,127 @@ def render_answer(q: Question, lang: str, report: Report) -> None:
     st.markdown(getattr(q.answer, lang))
     st.markdown(f"**{tr('sources', lang)}**")
     st.markdown("\n".join(f"- [{s.title}]({s.url}), {s.where}" for s in q.sources))
-    related = [report.questions[r] for r in q.related if r in report.questions]
+    related = [report.questions[r] for r in q.related if r in report.questions] if report else []
     if related:
         st.markdown(f"**{tr('related', lang)}**")
         st.markdown(
             "\n".join(f"- [{getattr(r.question, lang).strip()}](?q={r.id})" for r in related)
         )
+
+
+def _record(
+    q: Question, state: dict, *, rating: int | None = None, correct: bool | None = None
+) -> None:
+    """Commit the review to disk first; the card shows the result only after that returned."""
+    me = profile()
+    done = store().record_review(me.id, q.id, kind=q.type, rating=rating, correct=correct)
+    state.update(
+        stage="done",
+        rating=int(done.rating),
+        correct=correct,
+        due=done.card.due,
+        at=done.reviewed_at,
+    )
+
+
+def answer_card(
+    q: Question, lang: str, report: Report, *, key: str, order: list[int] | None = None
+) -> Outcome | None:
+    """Ask `q`, take the learner's answer, record it as a review, then explain.
+
+    Returns the outcome once the review is saved, None while the learner is still answering.
+    Nothing is graded and no answer is shown before the learner acts.
+    """
+    state = st.session_state.setdefault(key, {"stage": "ask"})
+    st.markdown(getattr(q.question, lang))
+    if q.type == "recall":
+        _recall(q, lang, state, key)
+    elif q.type == "choice":
+        _choice(q, lang, state, key, order or list(range(len(q.choices or []))))
+    else:
+        _numeric(q, lang, state, key)
+    if state["stage"] != "done":
+        return None
+    rating = Rating(state["rating"])
+    interval = format_interval(state["due"] - state["at"], lang)
+    st.success(tr("saved", lang, rating=tr(RATING_KEYS[rating], lang), interval=interval))
+    render_answer(q, lang, report, with_options=False)
+    return Outcome(q.id, state["correct"], state["rating"])
+
+
+def _recall(q: Question, lang: str, state: dict, key: str) -> None:
+    if state["stage"] == "ask":
+        st.caption(tr("think_first", lang))
+        if st.button(tr("show_answer", lang), key=f"{key}-reveal", type="primary"):
+            state["stage"] = "revealed"
+            st.rerun()
+        return
+    if state["stage"] == "revealed":
+        me = profile()
+        card = store().get_card(me.id, q.id)
+        intervals = preview_intervals(
+            card, datetime.now(UTC), desired_retention=me.desired_retention, question_id=q.id
+        )
+        render_answer(q, lang, report=None)
+        cols = st.columns(4)
+        for col, (rating, label) in zip(cols, RATING_KEYS.items(), strict=True):
+            text = f"{tr(label, lang)} · {format_interval(intervals[rating], lang)}"
+            if col.button(text, key=f"{key}-rate-{int(rating)}", use_container_width=True):
+                _record(q, state, rating=int(rating))
+                st.rerun()
+
+
+def _choice(q: Question, lang: str, state: dict, key: str, order: list[int]) -> None:
+    assert q.choices is not None
+    several = sum(c.correct for c in q.choices) > 1
+    label = lambda i: getattr(q.choices[i].text, lang)  # noqa: E731
+    if state["stage"] == "ask":
+        if several:
+            st.caption(tr("select_all", lang))
+            picked = {i for i in order if st.checkbox(label(i), key=f"{key}-opt-{i}")}
+        else:
+            one = st.radio(
+                tr("select_one", lang), order, format_func=label, index=None, key=f"{key}-radio"
+            )
+            picked = set() if one is None else {one}
+        if st.button(tr("submit", lang), key=f"{key}-submit", type="primary"):
+            if not picked:
+                st.warning(tr("pick_something", lang))
+                return
+            state["picked"] = sorted(picked)
+            _record(q, state, correct=grade_choice(q, picked))
+            st.rerun()
+        return
+    picked = set(state["picked"])
+    (st.success if state["correct"] else st.error)(
+        tr("right" if state["correct"] else "wrong_answer", lang)
+    )
+    for i in order:
+        choice = q.choices[i]
+        mark = ":green[✔]" if choice.correct else ":red[✘]"
+        mine = " ⟵" if i in picked else ""
+        st.markdown(f"{mark} {label(i)}{mine}\n\n> {getattr(choice.why, lang)}")
+
+
+def _numeric(q: Question, lang: str, state: dict, key: str) -> None:
+    assert q.numeric is not None
+    if state["stage"] == "ask":
+        text = st.text_input(
+            f"{tr('your_number', lang)} ({q.numeric.unit})"
+            if q.numeric.unit
+            else tr("your_number", lang),
+            key=f"{key}-number",
+        )
+        if st.button(tr("submit", lang), key=f"{key}-submit", type="primary"):
+            value = parse_number(text)
+            if value is None:
+                st.warning(tr("not_a_number", lang, text=text))
+                return
+            state["value"] = value
+            _record(q, state, correct=grade_numeric(q, value))
+            st.rerun()
+        return
+    (st.success if state["correct"] else st.error)(
+        tr("right" if state["correct"] else "wrong_answer", lang)
+    )
+    st.markdown(tr("you_said", lang, value=f"{state['value']:,g} {q.numeric.unit}".strip()))

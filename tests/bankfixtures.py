@@ -40,3 +40,42 @@ def bank_dir(tmp_path: Path) -> Path:
     root = tmp_path / "questions"
     write_question(root, VALID)
     return root
+
+
+CHOICE = (
+    VALID.replace("id: sample-question", "id: pick-the-encoder")
+    .replace("type: recall", "type: choice")
+    .replace("Why can BERT not generate text left to right?", "Which stack is BERT?")
+    .replace("为什么 BERT 不能从左到右生成文本？", "BERT 是哪一种结构？")
+    + """choices:
+  - text: {en: The encoder, zh: 编码器}
+    correct: true
+    why: {en: BERT is the encoder stack., zh: BERT 是编码器堆叠。}
+  - text: {en: The decoder, zh: 解码器}
+    correct: false
+    why: {en: That is GPT., zh: 那是 GPT。}
+"""
+)
+
+NUMERIC = (
+    VALID.replace("id: sample-question", "id: gpt2-small-params")
+    .replace("topic: bert", "topic: sizes")
+    .replace("type: recall", "type: numeric")
+    .replace(
+        "Why can BERT not generate text left to right?", "How many parameters has GPT-2 small?"
+    )
+    .replace("为什么 BERT 不能从左到右生成文本？", "GPT-2 small 有多少参数？")
+    + """numeric:
+  value: 124439808
+  tolerance: 0
+  unit: parameters
+"""
+)
+
+
+def study_bank(root: Path) -> Path:
+    """A bank with one question of each type."""
+    write_question(root, VALID)
+    write_question(root, CHOICE, qid="pick-the-encoder")
+    write_question(root, NUMERIC, topic="sizes", qid="gpt2-small-params")
+    return root

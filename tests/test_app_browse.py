@@ -1,6 +1,7 @@
 """The app under Streamlit's own test runner: it starts, degrades gracefully and browses the bank."""
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tests.bankfixtures import REPO, VALID, write_question
@@ -10,13 +11,17 @@ APP = str(REPO / "studyapp" / "app.py")
 
 @pytest.fixture
 def app(tmp_path, monkeypatch):
+    monkeypatch.setenv("STUDYAPP_DB", str(tmp_path / "progress.db"))
+    st.cache_resource.clear()
+
     def start(bank=None, query=None) -> AppTest:
         if bank is not None:
             monkeypatch.setenv("STUDYAPP_BANK", str(bank))
         at = AppTest.from_file(APP, default_timeout=30)
         for key, value in (query or {}).items():
             at.query_params[key] = value
-        return at.run()
+        at.run()
+        return at.switch_page("app_pages/browse.py").run()
 
     return start
 
@@ -72,7 +77,7 @@ def test_chinese_interface_and_text(app, tmp_path):
     assert any("为什么 BERT 不能从左到右生成文本" in label for label in expander_labels(at))
 
 
-def test_deep_link_opens_the_question(app, tmp_path):
+def test_browse_expands_the_question_of_the_url(app, tmp_path):
     write_question(tmp_path, VALID)
     at = app(tmp_path, query={"q": "sample-question"})
     opened = [e for e in at.expander if "Why can BERT" in e.label]

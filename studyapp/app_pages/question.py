@@ -1,0 +1,21 @@
+"""One question, opened by a deep link `?q=<id>`: answer it, then read the explanation."""
+
+import streamlit as st
+
+from studyapp import ui
+from studyapp.i18n import tr
+
+lang = ui.language()
+report = ui.bank(lang)
+qid = st.query_params.get("q")
+q = report.questions.get(qid or "")
+if q is None:
+    st.warning(tr("unknown_question", lang, id=qid or ""))
+    st.page_link("app_pages/browse.py", label=tr("browse", lang), icon=":material/menu_book:")
+    st.stop()
+st.caption(f"{q.topic} · {ui.type_label(q.type, lang)} · {ui.difficulty_label(q.difficulty, lang)}")
+st.session_state.setdefault("question_round", 0)
+answered = ui.answer_card(q, lang, report, key=f"question-{st.session_state.question_round}-{q.id}")
+if answered and st.button(tr("again", lang)):
+    st.session_state.question_round += 1
+    st.rerun()

@@ -1,0 +1,78 @@
+"""Settings: profile, language, desired retention, new questions per day, export and import."""
+
+import streamlit as st
+
+from studyapp import ui
+from studyapp.i18n import LANGUAGES, tr
+from studyapp.progress import ProgressError
+
+lang = ui.language()
+st.title(tr("settings", lang))
+db, me = ui.store(), ui.profile()
+
+profiles = db.list_profiles()
+ids = [p.id for p in profiles]
+names = {p.id: p.name for p in profiles}
+picked = st.selectbox(tr("profile", lang), ids, index=ids.index(me.id), format_func=names.get)
+if picked != me.id:
+    st.session_state.profile_id = picked
+    db.set_default_profile(picked)
+    st.rerun()
+
+with st.form("settings"):
+    language = st.radio(
+        tr("default_language", lang),
+        list(LANGUAGES),
+        index=list(LANGUAGES).index(me.language),
+        format_func=LANGUAGES.get,
+        horizontal=True,
+    )
+    retention = st.slider(
+        tr("desired_retention", lang),
+        0.70,
+        0.99,
+        me.desired_retention,
+        0.01,
+        help=tr("desired_retention_help", lang),
+    )
+    new_per_day = st.number_input(tr("new_per_day", lang), 0, 1000, me.new_per_day)
+    if st.form_submit_button(tr("save", lang), type="primary"):
+        db.update_settings(
+            me.id, language=language, desired_retention=retention, new_per_day=int(new_per_day)
+        )
+        st.success(tr("saved_settings", lang))
+
+with st.expander(tr("manage_profiles", lang)):
+    new_name = st.text_input(tr("new_profile_name", lang), key="new_profile_name")
+    cols = st.columns(3)
+    try:
+        if cols[0].button(tr("create_profile", lang)) and new_name.strip():
+            created = db.create_profile(new_name.strip(), language=lang)
+            st.session_state.profile_id = created.id
+            st.rerun()
+        if cols[1].button(tr("rename_profile", lang)) and new_name.strip():
+            db.rename_profile(me.id, new_name.strip())
+            st.rerun()
+        if cols[2].button(tr("delete_profile", lang), disabled=len(profiles) == 1):
+            db.delete_profile(me.id)
+            st.session_state.pop("profile_id", None)
+            st.rerun()
+    except ValueError as err:
+        st.error(str(err))
+
+st.subheader(tr("export_import", lang))
+st.download_button(
+    tr("export", lang),
+    data=db.export_json(me.id),
+    file_name=f"studyapp-progress-{me.name}.json",
+    mime="application/json",
+    icon=":material/download:",
+)
+upload = st.file_uploader(tr("import", lang), type=["json"], key="import_file")
+if upload is not None and st.button(tr("import_button", lang), type="primary"):
+    try:
+        result = db.import_progress(me.id, upload.getvalue())
+    except ProgressError as err:
+        st.error(tr("import_failed", lang, error=err))
+    else:
+        st.success(tr("imported", lang, added=result.added, duplicates=result.duplicates))

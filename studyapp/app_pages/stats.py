@@ -1,0 +1,87 @@
+"""Statistics: reviews per day, accuracy and retention over time, mastery, upcoming workload."""
+
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from studyapp import ui
+from studyapp.i18n import tr
+from studyapp.scheduling import forecast
+from studyapp.stats import (
+    accuracy_per_day,
+    mastery_by_topic,
+    retention_estimate,
+    reviews_per_day,
+    state_counts,
+)
+
+lang = ui.language()
+report = ui.bank(lang)
+st.title(tr("stats", lang))
+db, me, now = ui.store(), ui.profile(), datetime.now(UTC)
+
+states = state_counts(db, me.id, report.questions)
+retention = retention_estimate(db, me.id)
+cols = st.columns(5)
+for col, key in zip(cols, ["new", "learning", "review", "relearning"], strict=False):
+    col.metric(tr(f"state_{key}", lang), states[key])
+share = retention.get("retention")
+cols[4].metric(
+    tr("true_retention", lang),
+    "–" if share is None else f"{share:.0%}",
+    help=tr("true_retention_help", lang, target=f"{me.desired_retention:.0%}"),
+)
+
+per_day = reviews_per_day(db, me.id)
+st.subheader(tr("reviews_per_day", lang))
+if per_day:
+    labels = {k: tr(f"rate_{k}", lang) for k in ("again", "hard", "good", "easy")}
+    st.bar_chart(
+        [{"date": r["date"], **{labels[k]: r[k] for k in labels}} for r in per_day],
+        x="date",
+        y=list(labels.values()),
+        color=["#c62828", "#f9a825", "#2e7d32", "#1565c0"],
+        x_label="",
+        y_label=tr("reviews", lang),
+    )
+    st.subheader(tr("accuracy_over_time", lang))
+    st.line_chart(
+        [
+            {"date": r["date"], tr("accuracy", lang): r["accuracy"]}
+            for r in accuracy_per_day(db, me.id)
+        ],
+        x="date",
+        y=tr("accuracy", lang),
+        x_label="",
+    )
+else:
+    st.info(tr("no_reviews_yet", lang))
+
+st.subheader(tr("upcoming", lang))
+st.bar_chart(
+    [
+        {"date": r["date"], tr("due_cards", lang): r["due"]}
+        for r in forecast(db, me.id, report.questions, now, days=30)
+    ],
+    x="date",
+    y=tr("due_cards", lang),
+    x_label="",
+)
+
+st.subheader(tr("mastery", lang))
+st.dataframe(
+    [
+        {
+            tr("topic", lang): r["topic"],
+            tr("seen", lang): f"{r['seen']}/{r['total']}",
+            tr("mastery", lang): r["mastery"],
+        }
+        for r in mastery_by_topic(db, me.id, report.questions)
+    ],
+    column_config={
+        tr("mastery", lang): st.column_config.ProgressColumn(
+            min_value=0, max_value=1, format="percent"
+        )
+    },
+    hide_index=True,
+)

@@ -1,0 +1,217 @@
+"""Every study page under AppTest: answering each question type, rating, review queue, deep links,
+statistics, settings, export and import. Reviews are checked in the database, not on screen."""
+
+import json
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from studyapp.progress import ProgressStore
+from tests.bankfixtures import REPO, study_bank
+
+APP = str(REPO / "studyapp" / "app.py")
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    bank = study_bank(tmp_path / "questions")
+    db = tmp_path / "progress.db"
+    monkeypatch.setenv("STUDYAPP_BANK", str(bank))
+    monkeypatch.setenv("STUDYAPP_DB", str(db))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield db
+    st.cache_resource.clear()
+
+
+def open_app(page: str | None = None, **query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    if page:
+        at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def reviews(db) -> list[tuple[str, int, bool | None]]:
+    with ProgressStore(db) as store:
+        me = store.default_profile()
+        return [(e.question_id, int(e.rating), e.correct) for e in store.reviews(me.id)]
+
+
+def start_quiz_of(at: AppTest, kind: str) -> AppTest:
+    at.multiselect(key="quiz_types").select(kind).run()
+    at.button(key="quiz_start").click().run()
+    assert not at.exception
+    return at
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    [button] = [b for b in at.button if b.label.startswith(label)]
+    button.click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_today_counts_and_start_button(env):
+    at = open_app()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {
+        "Due now": "0",
+        "New today": "3",
+        "Reviewed today": "0",
+        "Streak (days)": "0",
+    }
+    assert any(b.label == "Start reviewing" for b in at.button)
+
+
+def test_choice_question_right_answer_is_recorded_before_it_is_confirmed(env):
+    at = start_quiz_of(open_app("quiz"), "choice")
+    assert not at.success  # nothing graded before the learner acts
+    radio = at.radio[0]
+    radio.set_value(radio.options.index("The encoder") if False else 0).run()
+    # options are shuffled: pick the correct one by label
+    radio = at.radio[0]
+    at.radio[0].set_value(next(i for i in range(2) if radio.format_func(i) == "The encoder")).run()
+    click(at, "Check answer")
+    assert at.success[0].value == "Right."
+    assert reviews(env) == [("pick-the-encoder", 3, True)]
+    assert "Saved as **Good**" in at.success[1].value
+    assert any("BERT is the encoder stack." in m.value for m in at.markdown)
+    click(at, "Finish")
+    assert "1 of 1 right or recalled" in at.subheader[0].value
+
+
+def test_wrong_choice_is_again_and_listed_as_missed(env):
+    at = start_quiz_of(open_app("quiz"), "choice")
+    radio = at.radio[0]
+    at.radio[0].set_value(next(i for i in range(2) if radio.format_func(i) == "The decoder")).run()
+    click(at, "Check answer")
+    assert at.error[0].value == "Not quite."
+    assert reviews(env) == [("pick-the-encoder", 1, False)]
+    click(at, "Finish")
+    assert "0 of 1" in at.subheader[0].value
+    assert any("Which stack is BERT?" in m.value for m in at.markdown)
+
+
+def test_submitting_nothing_asks_for_an_option(env):
+    at = start_quiz_of(open_app("quiz"), "choice")
+    click(at, "Check answer")
+    assert at.warning[0].value == "Select an option first."
+    assert reviews(env) == []
+
+
+def test_numeric_answer_parses_people_numbers_and_rejects_text(env):
+    at = start_quiz_of(open_app("quiz"), "numeric")
+    at.text_input[0].input("a lot").run()
+    click(at, "Check answer")
+    assert "is not a number" in at.warning[0].value
+    assert reviews(env) == []
+    at.text_input[0].input("124,439,808").run()
+    click(at, "Check answer")
+    assert at.success[0].value == "Right."
+    assert reviews(env) == [("gpt2-small-params", 3, True)]
+
+
+def test_recall_reveals_then_rates_with_intervals_on_the_buttons(env):
+    at = start_quiz_of(open_app("quiz"), "recall")
+    assert not any("It is trained to predict" in m.value for m in at.markdown)
+    click(at, "Show answer")
+    assert any("It is trained to predict" in m.value for m in at.markdown)
+    labels = [b.label for b in at.button if "·" in b.label]
+    assert [label.split(" · ")[0] for label in labels] == ["Again", "Hard", "Good", "Easy"]
+    click(at, "Good ·")
+    assert reviews(env) == [("sample-question", 3, None)]
+
+
+def test_review_queue_takes_new_questions_then_is_empty(env):
+    at = open_app("review")
+    for _ in range(3):
+        assert "3 left" in at.caption[0].value or "left in today's queue" in at.caption[0].value
+        question = at.markdown[0].value
+        if any(b.label == "Show answer" for b in at.button):
+            click(at, "Show answer")
+            click(at, "Easy ·")
+        elif at.radio:
+            at.radio[0].set_value(at.radio[0].options and 0).run()
+            click(at, "Check answer")
+        else:
+            at.text_input[0].input("1").run()
+            click(at, "Check answer")
+        assert at.success, question
+        click(at, "Next question")
+    assert "Nothing is due" in at.success[0].value
+    assert sorted(q for q, _, _ in reviews(env)) == [
+        "gpt2-small-params",
+        "pick-the-encoder",
+        "sample-question",
+    ]
+
+
+def test_progress_survives_a_new_session(env):
+    at = start_quiz_of(open_app("quiz"), "numeric")
+    at.text_input[0].input("124439808").run()
+    click(at, "Check answer")
+    st.cache_resource.clear()  # as after a restart of the server
+    at = open_app()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Reviewed today"] == "1" and metrics["New today"] == "2"
+
+
+def test_deep_links(env):
+    at = open_app(q="pick-the-encoder")
+    assert at.markdown[0].value.strip() == "Which stack is BERT?"
+    at = open_app(q="no-such-id")
+    assert "no question with id `no-such-id`" in at.warning[0].value
+    at = open_app(topic="sizes")
+    assert at.multiselect(key="quiz_topics").value == ["sizes"]
+
+
+def test_chinese_everywhere(env):
+    at = open_app(lang="zh")
+    assert at.title[0].value == "今日"
+    at = start_quiz_of(open_app("quiz", lang="zh"), "choice")
+    assert at.markdown[0].value.strip() == "BERT 是哪一种结构？"
+    assert at.button(key="quiz-0-pick-the-encoder-submit").label == "提交答案"
+
+
+def test_statistics_after_reviews(env):
+    at = start_quiz_of(open_app("quiz"), "numeric")
+    at.text_input[0].input("1").run()
+    click(at, "Check answer")
+    at.switch_page("app_pages/stats.py").run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["New"] == "2" and metrics["Learning"] == "1"
+    assert [h.value for h in at.subheader][:1] == ["Reviews per day"]
+    assert len(at.get("vega_lite_chart")) == 3
+
+
+def test_settings_change_retention_and_export_import_is_idempotent(env, tmp_path):
+    at = start_quiz_of(open_app("quiz"), "numeric")
+    at.text_input[0].input("124439808").run()
+    click(at, "Check answer")
+    at.switch_page("app_pages/settings.py").run()
+    at.slider[0].set_value(0.85)  # inside a form: applied by the Save button
+    click(at, "Save")
+    assert not at.exception
+    with ProgressStore(env) as store:
+        me = store.default_profile()
+        assert me.desired_retention == pytest.approx(0.85)
+        exported = store.export_json(me.id)
+        assert [r["question_id"] for r in json.loads(exported)["reviews"]] == ["gpt2-small-params"]
+        assert store.import_progress(me.id, exported).added == 0
+        other = store.create_profile("second")
+        assert store.import_progress(other.id, exported).added == 1
+        assert store.import_progress(other.id, exported).added == 0
+
+
+def test_a_broken_file_does_not_stop_the_study_pages(env, tmp_path):
+    (tmp_path / "questions" / "bert" / "broken.yaml").write_text("id: [unclosed\n")
+    for page in ("today", "quiz", "review", "browse", "stats", "settings"):
+        at = open_app(page)
+        if page != "settings":
+            assert any("could not be loaded" in e.label for e in at.expander), page
