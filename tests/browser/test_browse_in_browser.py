@@ -20,7 +20,7 @@ def app(tmp_path_factory):
 
 
 def test_browse_search_language_and_deep_link(app, page):
-    page.goto(app.url)
+    page.goto(f"{app.url}/browse")
     wait_idle(page)
     expect(page.get_by_text("1 question file(s) could not be loaded")).to_be_visible()
     expect(page.get_by_text("Why can BERT not generate text left to right?").first).to_be_visible()
@@ -42,7 +42,7 @@ def test_browse_search_language_and_deep_link(app, page):
     wait_idle(page)
     expect(page.get_by_role("heading", name="浏览")).to_be_visible()
 
-    page.goto(f"{app.url}/?q=sample-question&lang=zh")
+    page.goto(f"{app.url}/browse?q=sample-question&lang=zh")
     wait_idle(page)
     expect(page.get_by_text("它的训练目标是根据两侧上下文预测")).to_be_visible()
     screenshot(page, "browse-zh-deep-link")
