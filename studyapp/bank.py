@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 from studyapp.schema import Question
@@ -40,23 +41,29 @@ def load_bank(root: Path | str) -> Report:
     return validate_files(question_files([root]), registered_demos(), root=root)
 
 
-_cache: dict[Path, tuple[tuple, Report]] = {}
+# Files are looked at again at most once a second: a rerun must not pay one `stat` per question.
+RECHECK_SECONDS = 1.0
+_cache: dict[Path, tuple[tuple, float, Report]] = {}
 _lock = threading.Lock()
 
 
 def get_bank(root: Path | str | None = None) -> Report:
-    """The bank under `root`, re-read only when a file was added, removed or changed.
+    """The bank under `root`, re-read when a file was added, removed or changed.
 
-    Costs one `stat` per file when nothing changed, so it is safe to call on every rerun.
+    Changes are noticed within `RECHECK_SECONDS`; between checks this is a dictionary lookup.
     """
     root = Path(root or default_bank_dir()).resolve()
-    fingerprint = _fingerprint(question_files([root]))
     with _lock:
         cached = _cache.get(root)
+        now = time.monotonic()
+        if cached and now - cached[1] < RECHECK_SECONDS:
+            return cached[2]
+        fingerprint = _fingerprint(question_files([root]))
         if cached and cached[0] == fingerprint:
-            return cached[1]
+            _cache[root] = (fingerprint, now, cached[2])
+            return cached[2]
         report = load_bank(root)
-        _cache[root] = (fingerprint, report)
+        _cache[root] = (fingerprint, now, report)
         return report
 
 

@@ -215,3 +215,14 @@ def test_a_broken_file_does_not_stop_the_study_pages(env, tmp_path):
         at = open_app(page)
         if page != "settings":
             assert any("could not be loaded" in e.label for e in at.expander), page
+
+
+def test_browse_filters_due_and_never_seen(env):
+    at = start_quiz_of(open_app("quiz"), "numeric")
+    at.text_input[0].input("124439808").run()
+    click(at, "Check answer")
+    at.switch_page("app_pages/browse.py").run()
+    at.multiselect(key="browse_status").select("new").run()
+    assert "2 of 3 questions" in at.caption[0].value
+    at.multiselect(key="browse_status").unselect("new").select("due").run()
+    assert "0 of 3 questions" in at.caption[0].value  # answered right: due in minutes, not now

@@ -2,69 +2,21 @@
 
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
+from studyapp.liveserver import CHROMIUM, LiveServer, launch_chromium, wait_idle
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+__all__ = ["RunningApp", "screenshot", "wait_idle"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class RunningApp:
-    def __init__(self, bank: Path, data_dir: Path):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        exe = shutil.which("studyapp", path=str(Path(sys.executable).parent)) or "studyapp"
-        env = {
-            **os.environ,
-            "STUDYAPP_BANK": str(bank),
-            "STUDYAPP_DB": str(data_dir / "progress.db"),
-        }
-        self.log = open(data_dir / "app.log", "w")  # noqa: SIM115  (closed in stop)
-        self.proc = subprocess.Popen(
-            [exe, "--server.port", str(self.port), "--server.headless", "true"],
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
-                    if r.read() == b"ok":
-                        return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"studyapp did not start: {(data_dir / 'app.log').read_text()}")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
+def RunningApp(bank: Path, data_dir: Path) -> LiveServer:  # noqa: N802  (reads like a class)
+    exe = shutil.which("studyapp", path=str(Path(sys.executable).parent)) or "studyapp"
+    env = {"STUDYAPP_BANK": str(bank), "STUDYAPP_DB": str(data_dir / "progress.db")}
+    return LiveServer([exe], env, data_dir / "app.log")
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +28,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        b = launch_chromium(p)
         yield b
         b.close()
 
@@ -87,12 +39,6 @@ def page(browser):
     pg = context.new_page()
     yield pg
     context.close()
-
-
-def wait_idle(page) -> None:
-    """Wait until Streamlit has finished running the script for the current page."""
-    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=60_000)
-    page.wait_for_timeout(300)
 
 
 def screenshot(page, name: str) -> None:

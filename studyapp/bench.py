@@ -1,0 +1,134 @@
+"""Benchmark: how long a rerun of the Quiz page takes against a rerun of an empty Streamlit page.
+
+    python -m studyapp.bench [--runs 30]
+
+Two measurements, each the median of `--runs` reruns, the two pages interleaved so that load on
+the machine hits both alike:
+
+- end to end, as a learner sees it: the real `studyapp` server and a plain `streamlit run` of an
+  empty script, each on its own loopback port, driven by Debian's Chromium. A rerun is triggered
+  with Streamlit's `r` shortcut and timed in the page, from the key press to the moment the app
+  reports that the script has finished (`data-test-script-state` back to `notRunning`).
+- script only: the same two scripts under Streamlit's in-process runner (AppTest), which leaves
+  out the browser and the websocket and so shows the cost of the script itself.
+
+The Quiz page is measured mid-quiz, with a question on screen, on the shipped bank and a
+throw-away progress database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from studyapp.liveserver import LiveServer, launch_chromium, wait_idle
+
+APP = Path(__file__).resolve().parent / "app.py"
+WATCH_STATE = """() => {
+  const app = document.querySelector('[data-testid=stApp]');
+  window.__states = [];
+  new MutationObserver(() => window.__states.push(
+      [performance.now(), app.getAttribute('data-test-script-state')]
+  )).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+FINISHED_AFTER = "t0 => window.__states.find(s => s[0] >= t0 && s[1] === 'notRunning')"
+
+
+def rerun_ms(page) -> float:
+    t0 = page.evaluate("() => performance.now()")
+    page.keyboard.press("r")
+    page.wait_for_function(
+        f"t0 => !!({FINISHED_AFTER.split(' => ', 1)[1]})", arg=t0, timeout=30_000
+    )
+    return page.evaluate(f"t0 => ({FINISHED_AFTER.split(' => ', 1)[1]})[0] - t0", t0)
+
+
+def browser_medians(runs: int, tmp: Path) -> tuple[float, float]:
+    from playwright.sync_api import sync_playwright
+
+    bin_dir = Path(sys.executable).parent
+    empty_script = tmp / "empty.py"
+    empty_script.write_text("import streamlit as st\n")
+    env = {"STUDYAPP_DB": str(tmp / "browser.db")}
+    streamlit = [str(bin_dir / "streamlit"), "run", str(empty_script)]
+    empty_server = LiveServer(streamlit, env, tmp / "empty.log")
+    app_server = LiveServer(
+        [shutil.which("studyapp", path=str(bin_dir)) or "studyapp"], env, tmp / "app.log"
+    )
+    try:
+        with sync_playwright() as p:
+            browser = launch_chromium(p)
+            pages = {}
+            for name, url in (("empty", empty_server.url), ("quiz", f"{app_server.url}/quiz")):
+                page = browser.new_page()
+                page.goto(url)
+                wait_idle(page)
+                if name == "quiz":
+                    page.get_by_role("button", name="Start quiz").click()
+                    wait_idle(page)
+                page.evaluate(WATCH_STATE)
+                rerun_ms(page)  # warm-up
+                pages[name] = page
+            timings = {name: [] for name in pages}
+            for _ in range(runs):
+                for name, page in pages.items():
+                    timings[name].append(rerun_ms(page))
+            browser.close()
+    finally:
+        empty_server.stop()
+        app_server.stop()
+    return statistics.median(timings["empty"]), statistics.median(timings["quiz"])
+
+
+def script_medians(runs: int, tmp: Path) -> tuple[float, float, bool]:
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["STUDYAPP_DB"] = str(tmp / "apptest.db")
+    empty_script = tmp / "empty.py"
+    empty_script.write_text("import streamlit as st\n")
+    empty = AppTest.from_file(str(empty_script), default_timeout=60).run()
+    quiz = AppTest.from_file(str(APP), default_timeout=60).run()
+    quiz.switch_page("app_pages/quiz.py").run()
+    quiz.button(key="quiz_start").click().run()
+    assert not quiz.exception, quiz.exception
+    timings: dict[str, list[float]] = {"empty": [], "quiz": []}
+    for _ in range(runs):
+        for name, app in (("empty", empty), ("quiz", quiz)):
+            start = time.perf_counter()
+            app.run()
+            timings[name].append((time.perf_counter() - start) * 1000)
+    return (
+        statistics.median(timings["empty"]),
+        statistics.median(timings["quiz"]),
+        "torch" in sys.modules,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        empty, quiz = browser_medians(args.runs, Path(tmp))
+        s_empty, s_quiz, torch_loaded = script_medians(args.runs, Path(tmp))
+    print(f"medians of {args.runs} reruns           empty page   quiz page   ratio")
+    print(
+        f"end to end (Chromium, real server)  {empty:8.1f} ms {quiz:8.1f} ms   {quiz / empty:.2f}x"
+    )
+    print(
+        f"script only (AppTest)               {s_empty:8.1f} ms {s_quiz:8.1f} ms   {s_quiz / s_empty:.2f}x"
+    )
+    print("target: end-to-end ratio <= 1.25x")
+    print(f"torch imported by the quiz page: {torch_loaded}")
+
+
+if __name__ == "__main__":
+    main()
