@@ -1,6 +1,7 @@
 """Streamlit entry script: it only routes. Pages live in studyapp/app_pages/.
 
-Deep links pick the landing page: `?q=<id>` opens that question, `?topic=<topic>` a filtered quiz.
+Deep links at the root open their page: `?q=<id>` a question, `?topic=<topic>` a filtered quiz,
+`?demo=<id>` a live demo. Every page also has its own path (`/quiz?topic=bert`).
 """
 
 import streamlit as st
@@ -8,26 +9,30 @@ import streamlit as st
 from studyapp.i18n import tr
 
 st.set_page_config(page_title="studyapp", page_icon=":material/school:", layout="wide")
-params = st.query_params
-lang = st.session_state.get("language") or params.get("lang", "en")
-landing = "question" if "q" in params else "quiz" if "topic" in params else "today"
-
-
-def page(name: str, icon: str, **options) -> st.Page:
-    return st.Page(
-        f"app_pages/{name}.py", title=tr(name, lang), icon=icon, default=landing == name, **options
+lang = st.session_state.get("language") or st.query_params.get("lang", "en")
+ICONS = {
+    "today": ":material/today:",
+    "quiz": ":material/quiz:",
+    "review": ":material/replay:",
+    "browse": ":material/menu_book:",
+    "demos": ":material/science:",
+    "stats": ":material/monitoring:",
+    "settings": ":material/settings:",
+    "question": ":material/help:",
+}
+pages = {
+    name: st.Page(
+        f"app_pages/{name}.py",
+        title=tr(name, lang),
+        icon=icon,
+        default=name == "today",
+        visibility="hidden" if name == "question" else "visible",
     )
-
-
-st.navigation(
-    [
-        page("today", ":material/today:"),
-        page("quiz", ":material/quiz:"),
-        page("review", ":material/replay:"),
-        page("browse", ":material/menu_book:"),
-        page("stats", ":material/monitoring:"),
-        page("settings", ":material/settings:"),
-        page("question", ":material/help:", visibility="hidden"),
-    ],
-    position="top",
-).run()
+    for name, icon in ICONS.items()
+}
+current = st.navigation(list(pages.values()), position="top")
+if current is pages["today"]:
+    for param, target in (("q", "question"), ("topic", "quiz"), ("demo", "demos")):
+        if param in st.query_params:
+            st.switch_page(pages[target], query_params=st.query_params.to_dict())
+current.run()

@@ -21,7 +21,9 @@ def default_bank_dir() -> Path:
 
 def registered_demos() -> set[str]:
     """Ids of the live demos a question's `demo:` may name."""
-    return set()
+    from studyapp.demos import registered_ids
+
+    return registered_ids()
 
 
 def _fingerprint(files: list[Path]) -> tuple:

@@ -112,6 +112,13 @@ def render_answer(
     st.markdown(getattr(q.answer, lang))
     st.markdown(f"**{tr('sources', lang)}**")
     st.markdown("\n".join(f"- [{s.title}]({s.url}), {s.where}" for s in q.sources))
+    # A toggle, not an expander: a collapsed expander still runs what is inside it.
+    if q.demo and st.toggle(tr("live_demo", lang), key=f"demo-on-{q.id}"):
+        from studyapp.demo_ui import render_demo  # the demo machinery loads only when asked for
+        from studyapp.demos import REGISTRY
+
+        with st.container(border=True):
+            render_demo(REGISTRY[q.demo], lang, key=f"demo-{q.id}")
     related = [report.questions[r] for r in q.related if r in report.questions] if report else []
     if related:
         st.markdown(f"**{tr('related', lang)}**")

@@ -1,0 +1,1 @@
+"""Live demos: each module computes one proof and returns `minimodels.results` parts."""

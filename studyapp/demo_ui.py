@@ -1,0 +1,193 @@
+"""Draw any registered demo: its parameters as widgets, its result parts, and its real source.
+
+Only pages that show a demo import this module, and torch is imported only when a demo runs.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from minimodels.results import Check, Heatmap, Lines, Metric, Table, Text, TokenStrip
+from studyapp.demos import (
+    ChoiceParam,
+    Demo,
+    DemoParamError,
+    FloatParam,
+    IntParam,
+    TextParam,
+    run_demo,
+    source_of,
+)
+from studyapp.i18n import tr
+
+STRIP_COLOURS = ["gray", "red", "orange", "green", "blue", "violet", "rainbow"]
+
+
+def label(text, lang: str) -> str:
+    return text.get(lang) or text.get("en", "") if isinstance(text, dict) else str(text)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _trained(demo_id: str, params: tuple, _demo: Demo, _progress=None) -> list:
+    """Training demos: one run per parameter set for the whole server, even when several
+    sessions ask at once (the cache holds a lock per key)."""
+    return run_demo(_demo, dict(params), _progress)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _computed(demo_id: str, params: tuple, _demo: Demo) -> list:
+    return run_demo(_demo, dict(params))
+
+
+def _widget(param, lang: str, key: str):
+    text = label(param.label, lang)
+    if isinstance(param, IntParam):
+        if (param.max - param.min) / param.step <= 200:
+            return st.slider(text, param.min, param.max, param.default, param.step, key=key)
+        return st.number_input(text, param.min, param.max, param.default, param.step, key=key)
+    if isinstance(param, FloatParam):
+        return st.slider(text, param.min, param.max, param.default, param.step, key=key)
+    if isinstance(param, ChoiceParam):
+        return st.selectbox(text, param.options, param.options.index(param.default), key=key)
+    assert isinstance(param, TextParam)
+    return st.text_input(text, param.default, max_chars=param.max_chars, key=key)
+
+
+def _escape(token: str) -> str:
+    """A token as literal text inside Streamlit's `:color-background[...]` markdown."""
+    token = re.sub(r"([\\`*_{}\[\]()#+\-.!|<>$~:])", r"\\\1", token)
+    return token.replace(" ", "␣") or "∅"
+
+
+def render_part(part, lang: str) -> None:
+    if isinstance(part, Metric):
+        st.metric(label(part.label, lang), part.value, help=label(part.note, lang) or None)
+    elif isinstance(part, Table):
+        if part.title:
+            st.markdown(f"**{label(part.title, lang)}**")
+        st.dataframe(pd.DataFrame(part.rows, columns=part.columns), hide_index=True)
+    elif isinstance(part, Lines):
+        if part.title:
+            st.markdown(f"**{label(part.title, lang)}**")
+        data = pd.DataFrame({part.x_label or "x": part.x, **part.series}).melt(
+            part.x_label or "x", var_name="series", value_name=part.y_label or "y"
+        )
+        scale = alt.Scale(type="log") if part.log_y else alt.Scale(zero=False)
+        chart = (
+            alt.Chart(data)
+            .mark_line(point=len(part.x) <= 30)
+            .encode(
+                x=alt.X(f"{part.x_label or 'x'}:Q"),
+                y=alt.Y(f"{part.y_label or 'y'}:Q", scale=scale),
+                color="series:N",
+            )
+        )
+        st.altair_chart(chart)
+    elif isinstance(part, Heatmap):
+        if part.title:
+            st.markdown(f"**{label(part.title, lang)}**")
+        rows = [
+            {
+                "y": f"{i:03d} {part.y_labels[i]}",
+                "x": f"{j:03d} {part.x_labels[j]}",
+                part.value_label: v,
+            }
+            for i, row in enumerate(part.matrix)
+            for j, v in enumerate(row)
+        ]
+        axis = alt.Axis(labelExpr="substring(datum.value, 4)")
+        chart = (
+            alt.Chart(pd.DataFrame(rows))
+            .mark_rect()
+            .encode(
+                x=alt.X("x:O", axis=axis, title=None),
+                y=alt.Y("y:O", axis=axis, title=None),
+                color=alt.Color(f"{part.value_label}:Q", scale=alt.Scale(scheme="viridis")),
+                tooltip=["y", "x", part.value_label],
+            )
+        )
+        st.altair_chart(chart)
+    elif isinstance(part, TokenStrip):
+        if part.title:
+            st.markdown(f"**{label(part.title, lang)}**")
+        kinds = list(dict.fromkeys([*part.legend, *part.categories]))
+        colour = {k: STRIP_COLOURS[i % len(STRIP_COLOURS)] for i, k in enumerate(kinds)}
+        st.markdown(
+            " ".join(
+                f":{colour[c]}-background[{_escape(t)}]"
+                for t, c in zip(part.tokens, part.categories, strict=True)
+            )
+        )
+        st.caption(
+            " · ".join(f":{colour[k]}-background[{label(v, lang)}]" for k, v in part.legend.items())
+        )
+    elif isinstance(part, Text):
+        st.markdown(label(part.markdown, lang))
+    elif isinstance(part, Check):
+        icon = ":material/check_circle:" if part.passed else ":material/cancel:"
+        (st.success if part.passed else st.error)(
+            f"{label(part.claim, lang)}. {part.detail}".strip(), icon=icon
+        )
+
+
+def render_demo(demo: Demo, lang: str, key: str) -> None:
+    """Parameters, result and source of `demo`; `key` keeps widgets apart when shown twice."""
+    st.markdown(f"#### {label(demo.title, lang)}")
+    st.markdown(label(demo.explanation, lang))
+    with st.form(f"{key}-form", border=True):
+        values = {p.name: _widget(p, lang, f"{key}-{p.name}") for p in demo.params}
+        st.form_submit_button(tr("run_demo", lang), type="primary", icon=":material/play_arrow:")
+    try:
+        params = demo.check_params(values)
+    except DemoParamError as err:
+        st.error(tr("bad_param", lang, error=err))
+        return
+    frozen = tuple(sorted(params.items()))
+    try:
+        if demo.trains:
+            bar = st.progress(0.0, text=tr("training", lang))
+            chart = st.empty()
+
+            def progress(done: float, text: str, curve: dict | None = None) -> None:
+                bar.progress(min(max(done, 0.0), 1.0), text=text)
+                if curve:
+                    chart.line_chart(pd.DataFrame(curve).set_index(curve_x(curve)))
+
+            parts = _trained(demo.id, frozen, demo, progress)
+            bar.empty()
+            chart.empty()
+        else:
+            with st.spinner(tr("computing", lang)):
+                parts = _computed(demo.id, frozen, demo)
+    except DemoParamError as err:
+        st.error(tr("bad_param", lang, error=err))
+        return
+    except Exception as err:  # a demo bug must not take the page down
+        st.error(tr("demo_failed", lang, error=f"{type(err).__name__}: {err}"))
+        with st.expander(tr("details", lang)):
+            st.code(traceback.format_exc(), language=None)
+        return
+    metrics = [p for p in parts if isinstance(p, Metric)]
+    for part in parts:
+        if isinstance(part, Metric):
+            continue
+        render_part(part, lang)
+    if metrics:
+        for col, metric in zip(
+            st.columns(min(4, len(metrics))) * len(metrics), metrics, strict=False
+        ):
+            with col:
+                render_part(metric, lang)
+    with st.expander(tr("show_code", lang), icon=":material/code:"):
+        st.caption(f"`{demo.compute.partition(':')[0].replace('.', '/')}.py`")
+        st.code(source_of(demo), language="python", line_numbers=True)
+
+
+def curve_x(curve: dict) -> str:
+    """The x column of a progress curve: `step` when present, else the first key."""
+    return "step" if "step" in curve else next(iter(curve))

@@ -1,0 +1,153 @@
+"""The registry of live demos: what each proves, its parameters, and where its code lives.
+
+Pure Python that never imports torch: the validator and the quiz pages read the registry, and only
+a page that runs a demo imports its compute function (`load_compute`). Each demo's compute
+function lives in `minimodels/demos/`, takes its parameters as keyword arguments plus an optional
+`progress` callback, and returns a list of `minimodels.results` parts.
+
+Specs are split by kind into `analytic.py` (closed-form or one forward pass, under a second) and
+`training.py` (trains a tiny model; shows progress; cached and shared across sessions).
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+Bilingual = dict[str, str]
+
+
+class DemoParamError(ValueError):
+    """A parameter value the demo cannot take; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class IntParam:
+    name: str
+    label: Bilingual
+    default: int
+    min: int
+    max: int
+    step: int = 1
+
+    def check(self, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
+            raise DemoParamError(f"{self.name} must be a whole number, got {value!r}")
+        if not self.min <= value <= self.max:
+            raise DemoParamError(
+                f"{self.name} must be between {self.min} and {self.max}, got {value}"
+            )
+        return int(value)
+
+
+@dataclass(frozen=True)
+class FloatParam:
+    name: str
+    label: Bilingual
+    default: float
+    min: float
+    max: float
+    step: float = 0.1
+
+    def check(self, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+            raise DemoParamError(f"{self.name} must be a number, got {value!r}")
+        if not self.min <= value <= self.max:
+            raise DemoParamError(
+                f"{self.name} must be between {self.min} and {self.max}, got {value}"
+            )
+        return float(value)
+
+
+@dataclass(frozen=True)
+class ChoiceParam:
+    name: str
+    label: Bilingual
+    default: str
+    options: tuple[str, ...]
+
+    def check(self, value: Any) -> str:
+        if value not in self.options:
+            raise DemoParamError(
+                f"{self.name} must be one of {', '.join(self.options)}, got {value!r}"
+            )
+        return value
+
+
+@dataclass(frozen=True)
+class TextParam:
+    name: str
+    label: Bilingual
+    default: str
+    max_chars: int = 200
+
+    def check(self, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise DemoParamError(f"{self.name} must be some text")
+        if len(value) > self.max_chars:
+            raise DemoParamError(
+                f"{self.name} is {len(value)} characters; the limit is {self.max_chars}"
+            )
+        return value
+
+
+Param = IntParam | FloatParam | ChoiceParam | TextParam
+
+
+@dataclass(frozen=True)
+class Demo:
+    id: str
+    title: Bilingual
+    explanation: Bilingual  # one paragraph: what the demo shows and what it proves
+    compute: str  # "module:function"
+    params: tuple[Param, ...] = field(default_factory=tuple)
+    trains: bool = False  # trains a model: cached for every session, shows progress
+
+    def defaults(self) -> dict[str, Any]:
+        return {p.name: p.default for p in self.params}
+
+    def check_params(self, values: dict[str, Any]) -> dict[str, Any]:
+        """`values` completed with defaults and checked; `DemoParamError` names the first bad one."""
+        unknown = set(values) - {p.name for p in self.params}
+        if unknown:
+            raise DemoParamError(f"unknown parameter(s): {', '.join(sorted(unknown))}")
+        return {p.name: p.check(values.get(p.name, p.default)) for p in self.params}
+
+
+def _registry() -> dict[str, Demo]:
+    from studyapp.demos import analytic, training
+
+    demos = [*analytic.DEMOS, *training.DEMOS]
+    registry = {d.id: d for d in demos}
+    assert len(registry) == len(demos), "two demos share an id"
+    return registry
+
+
+REGISTRY: dict[str, Demo] = _registry()
+
+
+def registered_ids() -> set[str]:
+    return set(REGISTRY)
+
+
+def load_compute(demo: Demo) -> Callable[..., list]:
+    module, _, name = demo.compute.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def source_of(demo: Demo) -> str:
+    """The real source of the demo's module, shown to learners as the live code."""
+    return inspect.getsource(importlib.import_module(demo.compute.partition(":")[0]))
+
+
+def run_demo(
+    demo: Demo, values: dict[str, Any] | None = None, progress: Callable | None = None
+) -> list:
+    params = demo.check_params(values or {})
+    compute = load_compute(demo)
+    if "progress" in inspect.signature(compute).parameters:
+        return compute(**params, progress=progress)
+    return compute(**params)
