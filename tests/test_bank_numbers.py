@@ -1,0 +1,133 @@
+"""Every numeric answer in the bank is recomputed here, with minimodels where it can be, or is a
+figure quoted from the source the question cites. A new numeric question fails
+`test_every_numeric_question_is_checked` until it gets a line here."""
+
+import math
+from collections.abc import Callable
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch.utils.flop_counter import FlopCounterMode
+
+from minimodels.attention import causal_mask, scaled_dot_product_attention
+from minimodels.gpt import sample_next
+from minimodels.masking import mask_tokens, masked_lm_loss
+from minimodels.params import PRESETS, count_params
+from studyapp.bank import load_bank
+from tests.bankfixtures import REPO
+
+BANK = load_bank(REPO / "questions").questions
+NUMERIC = {qid: q for qid, q in BANK.items() if q.type == "numeric"}
+GPT2 = PRESETS["gpt2-small"]
+
+
+def kv_cache_bytes(layers: int, kv_heads: int, head_dim: int, tokens: int, bytes_per: int) -> int:
+    return 2 * layers * kv_heads * head_dim * tokens * bytes_per  # keys and values
+
+
+def attention_macs(n: int, d: int) -> int:
+    """Multiply-accumulates of QKᵀ and weights·V, counted by PyTorch's FLOP counter (2 per MAC)."""
+    q = k = v = torch.zeros(1, 1, n, d)
+    with FlopCounterMode(display=False) as counter:
+        scaled_dot_product_attention(q, k, v, return_weights=True)
+    return counter.get_total_flops() // 2
+
+
+def nucleus_size(probs: list[float], p: float) -> int:
+    """How many tokens minimodels' top-p filter keeps."""
+    logits = torch.tensor([probs]).log()
+    kept = set()
+    g = torch.Generator().manual_seed(0)
+    for _ in range(2000):
+        kept.add(int(sample_next(logits, top_p=p, generator=g)))
+    return len(kept)
+
+
+def batch_token_mean() -> float:
+    """Sequence A: 2 selected tokens with loss 1.0; sequence B: 8 with loss 2.0; one mean over all."""
+
+    def logits_for_loss(loss: float) -> list[float]:  # 2 classes, target 0: -log softmax = loss
+        return [0.0, math.log(math.exp(loss) - 1)]
+
+    logits = torch.tensor(
+        [
+            [logits_for_loss(1.0)] * 2 + [[0.0, 0.0]] * 8,
+            [logits_for_loss(2.0)] * 8 + [[0.0, 0.0]] * 2,
+        ]
+    )
+    labels = torch.tensor([[0] * 2 + [-100] * 8, [0] * 8 + [-100] * 2])
+    return masked_lm_loss(logits, labels).item()
+
+
+def random_token_share_percent() -> float:
+    """BERT's rule 15 % x 10 %, measured on minimodels' masking over 2 million tokens."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.randint(5, 1000, (2000, 1000), generator=g)
+    corrupted, labels = mask_tokens(
+        x, mask_id=4, special_ids=[0, 1, 2, 3, 4], vocab_size=1000, generator=g
+    )
+    measured = ((labels != -100) & (corrupted != x) & (corrupted != 4)).float().mean().item()
+    assert abs(measured - 0.015 * (1 - 1 / 995)) < 4 * math.sqrt(0.015 * 0.985 / x.numel())
+    return 100 * 0.15 * 0.10
+
+
+COMPUTED: dict[str, Callable[[], float]] = {
+    "gpt2-small-param-count": lambda: count_params(GPT2)["total"],
+    "gpt1-param-count": lambda: count_params(PRESETS["gpt1"])["total"],
+    "bert-base-param-count": lambda: count_params(PRESETS["bert-base"])["total"],
+    "bert-large-param-count": lambda: count_params(PRESETS["bert-large"])["total"] / 1e6,
+    "bert-mlm-head-params": lambda: count_params(PRESETS["bert-base-mlm"])["heads"],
+    "transformer-layer-params": lambda: (
+        (
+            count_params(GPT2)["attention"]
+            + count_params(GPT2)["mlp"]
+            + GPT2.n_layer * 4 * GPT2.n_embd
+        )
+        / GPT2.n_layer
+    ),
+    "architecture-ffn-parameter-count": lambda: count_params(GPT2)["mlp"] / GPT2.n_layer,
+    "gpt-weight-tying-parameter-savings": lambda: GPT2.vocab_size * GPT2.n_embd,
+    # Kaplan et al. 2020: 6 FLOPs per non-embedding parameter per token, 12·n_layer·d² of them.
+    "gpt2-training-flops-per-token": lambda: 6 * 12 * GPT2.n_layer * GPT2.n_embd**2 / 1e6,
+    "attention-causal-mask-entry-count": lambda: int((~causal_mask(1024)).sum()),
+    "attention-dot-product-std": lambda: math.sqrt(64),
+    "attention-score-macs": lambda: attention_macs(1024, 768),
+    "attention-kv-cache-token-passes": lambda: sum(range(1, 512 + 1)),
+    "attention-kv-cache-memory-gpt2-small": lambda: kv_cache_bytes(
+        GPT2.n_layer, GPT2.n_head, GPT2.n_embd // GPT2.n_head, GPT2.block_size, 2
+    ),
+    "attention-gqa-kv-cache-size": lambda: kv_cache_bytes(32, 8, 128, 4096, 2) / 2**20,
+    "decoding-temperature-probability": lambda: F.softmax(torch.tensor([2.0, 1.0, 0.0]) / 0.5, -1)[
+        0
+    ].item(),
+    "decoding-nucleus-size": lambda: nucleus_size([0.5, 0.2, 0.15, 0.1, 0.05], 0.9),
+    "mlm-loss-batch-token-mean": batch_token_mean,
+    "mlm-loss-random-token-share": random_token_share_percent,
+    # Original BERT's create_pretraining_data.py: min(max_predictions, max(1, round(n * 0.15))).
+    "mlm-selected-count-original-bert": lambda: min(20, max(1, round(128 * 0.15))),
+}
+
+# Figures quoted from the source the question cites, with where they stand.
+QUOTED: dict[str, tuple[float, str]] = {
+    "gpt2-vocab-size": (
+        50257,
+        "GPT-2 paper, Section 2.2: 256 bytes + 50,000 merges + <|endoftext|>",
+    ),
+    "bert-uncased-vocab-size": (30522, "bert-base-uncased vocab.txt / BertConfig vocab_size"),
+}
+
+
+def test_every_numeric_question_is_checked():
+    assert set(NUMERIC) == set(COMPUTED) | set(QUOTED)
+
+
+@pytest.mark.parametrize("qid", sorted(COMPUTED))
+def test_numeric_answer_matches_the_computation(qid):
+    numeric = NUMERIC[qid].numeric
+    assert abs(COMPUTED[qid]() - numeric.value) <= numeric.tolerance + 1e-9 * abs(numeric.value)
+
+
+@pytest.mark.parametrize("qid", sorted(QUOTED))
+def test_numeric_answer_matches_the_quote(qid):
+    assert NUMERIC[qid].numeric.value == QUOTED[qid][0]
