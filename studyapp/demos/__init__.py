@@ -24,6 +24,21 @@ class DemoParamError(ValueError):
     """A parameter value the demo cannot take; the message says which and why."""
 
 
+def _number(value: Any) -> float | None:
+    """`value` if it is a real, finite number (not a bool, not NaN), else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        return None
+    return value
+
+
+def _in_range(param: IntParam | FloatParam, value: float) -> float:
+    if not param.min <= value <= param.max:
+        raise DemoParamError(
+            f"{param.name} must be between {param.min} and {param.max}, got {value}"
+        )
+    return value
+
+
 @dataclass(frozen=True)
 class IntParam:
     name: str
@@ -34,13 +49,9 @@ class IntParam:
     step: int = 1
 
     def check(self, value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
+        if _number(value) is None or int(value) != value:
             raise DemoParamError(f"{self.name} must be a whole number, got {value!r}")
-        if not self.min <= value <= self.max:
-            raise DemoParamError(
-                f"{self.name} must be between {self.min} and {self.max}, got {value}"
-            )
-        return int(value)
+        return int(_in_range(self, value))
 
 
 @dataclass(frozen=True)
@@ -53,13 +64,9 @@ class FloatParam:
     step: float = 0.1
 
     def check(self, value: Any) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        if _number(value) is None:
             raise DemoParamError(f"{self.name} must be a number, got {value!r}")
-        if not self.min <= value <= self.max:
-            raise DemoParamError(
-                f"{self.name} must be between {self.min} and {self.max}, got {value}"
-            )
-        return float(value)
+        return float(_in_range(self, value))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,54 @@
+"""The demo registry is light (no torch), complete, and drives the validator and the UI."""
+
+import inspect
+import subprocess
+import sys
+
+from studyapp.bank import registered_demos
+from studyapp.demos import REGISTRY, load_compute, source_of
+from tests.bankfixtures import REPO
+
+NO_TORCH = """
+import sys
+{body}
+print("torch" in sys.modules)
+"""
+
+
+def imports_torch(body: str) -> bool:
+    code = NO_TORCH.format(body=body)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1] == "True"
+
+
+def test_registry_and_validator_do_not_import_torch():
+    assert not imports_torch(
+        "import studyapp.demos, studyapp.bank, studyapp.cli\nstudyapp.bank.get_bank()"
+    )
+
+
+def test_quiz_today_review_browse_pages_never_import_torch():
+    body = """
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file("studyapp/app.py", default_timeout=60).run()
+for page in ("quiz", "review", "browse", "stats", "settings"):
+    at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, (page, at.exception)
+"""
+    assert not imports_torch(body)
+
+
+def test_every_demo_is_registered_for_the_validator():
+    assert registered_demos() == set(REGISTRY)
+
+
+def test_every_demo_has_bilingual_texts_and_matching_parameters():
+    for demo in REGISTRY.values():
+        for text in (demo.title, demo.explanation, *(p.label for p in demo.params)):
+            assert text["en"].strip() and text["zh"].strip(), demo.id
+        accepted = inspect.signature(load_compute(demo)).parameters
+        assert {p.name for p in demo.params} <= set(accepted), demo.id
+        assert "def run(" in source_of(demo), demo.id
