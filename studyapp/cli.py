@@ -67,6 +67,56 @@ def bank_sizes(bank: str | None) -> int:
     return 0
 
 
+def demo_command(action: str, demo_id: str | None, params: list[str]) -> int:
+    """List the demos, or run one headless and print its parts; exit 1 if a check fails."""
+    from studyapp.demos import REGISTRY, DemoParamError, run_demo
+
+    if action == "list":
+        for demo in REGISTRY.values():
+            print(f"{demo.id:20s} {demo.title['en']}")
+        return 0
+    if demo_id not in REGISTRY:
+        print(f"studyapp demo: no demo {demo_id!r}; see `studyapp demo list`", file=sys.stderr)
+        return 2
+    values: dict = {}
+    for item in params:
+        name, _, raw = item.partition("=")
+        try:
+            values[name] = json.loads(raw)
+        except json.JSONDecodeError:
+            values[name] = raw
+    try:
+        parts = run_demo(REGISTRY[demo_id], values, progress=_print_progress)
+    except DemoParamError as err:
+        print(f"studyapp demo: {err}", file=sys.stderr)
+        return 2
+    failed = 0
+    for part in parts:
+        kind = type(part).__name__
+        if kind == "Check":
+            failed += not part.passed
+            print(f"[{'PASS' if part.passed else 'FAIL'}] {_en(part.claim)}  {part.detail}")
+        elif kind == "Metric":
+            print(f"{_en(part.label)}: {part.value}")
+        elif kind == "Table":
+            print(f"{_en(part.title)}\n  " + " | ".join(part.columns))
+            for row in part.rows:
+                print("  " + " | ".join(map(str, row)))
+        elif kind == "Text":
+            print(_en(part.markdown))
+        else:
+            print(f"({kind}: {_en(part.title)})")
+    return 1 if failed else 0
+
+
+def _en(text) -> str:
+    return text.get("en", "") if isinstance(text, dict) else str(text)
+
+
+def _print_progress(done: float, text: str, curve=None) -> None:
+    print(f"\r{done:6.1%} {text}", end="\n" if done >= 1 else "", file=sys.stderr, flush=True)
+
+
 def write_schema(check: bool) -> int:
     from studyapp.schema import json_schema_text
 
@@ -99,6 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--bank", help="question folder (default: the bank)")
     sizes = bank_sub.add_parser("sizes", help="print the size per topic as a Markdown table")
     sizes.add_argument("--bank", help="question folder (default: the bank)")
+    demo = sub.add_parser("demo", help="list the live demos or run one in the terminal")
+    demo.add_argument("action", choices=["list", "run"])
+    demo.add_argument("demo_id", nargs="?", help="the demo to run")
+    demo.add_argument("params", nargs="*", help="parameters as name=value, e.g. p=0.2")
     schema = sub.add_parser(
         "schema", help="regenerate questions/schema.json from the pydantic model"
     )
@@ -123,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         return bank_sizes(args.bank)
     if args.command == "bank":
         return export_bank(args.format, args.bank)
+    if args.command == "demo":
+        return demo_command(args.action, args.demo_id, args.params)
     if args.command == "schema":
         return write_schema(args.check)
     parser.print_help()

@@ -52,3 +52,12 @@ def test_every_demo_has_bilingual_texts_and_matching_parameters():
         accepted = inspect.signature(load_compute(demo)).parameters
         assert {p.name for p in demo.params} <= set(accepted), demo.id
         assert "def run(" in source_of(demo), demo.id
+
+
+def test_cli_runs_a_demo_and_reports_its_checks():
+    cmd = [sys.executable, "-m", "studyapp", "demo", "run", "mlm-loss", "p=0.5"]
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "[PASS] cross_entropy with ignore_index=-100 equals the mean" in result.stdout
+    bad = subprocess.run([*cmd[:-1], "p=7"], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert bad.returncode == 2 and "p must be between 0.05 and 0.9, got 7" in bad.stderr
