@@ -6,7 +6,8 @@ shows as text, never runs.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
@@ -34,6 +35,14 @@ def _open_store(path: str) -> ProgressStore:
 def store() -> ProgressStore:
     """The progress database (`$STUDYAPP_DB` or the user data folder), one per process."""
     return _open_store(str(default_db_path()))
+
+
+def timezone() -> tzinfo:
+    """The learner's time zone as the browser reports it, so that "today" starts at their midnight."""
+    try:
+        return ZoneInfo(st.context.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
 
 
 def profile() -> Profile:

@@ -16,7 +16,7 @@ me = ui.profile()
 # The question on screen stays until the learner moves on, even once its card is no longer due.
 current = st.session_state.get("review_current")
 if current is None or current not in report.questions:
-    queue = study_queue(ui.store(), me.id, report.questions, datetime.now(UTC))
+    queue = study_queue(ui.store(), me.id, report.questions, datetime.now(UTC), tz=ui.timezone())
     if not queue:
         st.success(tr("queue_empty", lang))
         st.stop()

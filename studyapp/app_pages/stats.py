@@ -18,7 +18,7 @@ from studyapp.stats import (
 lang = ui.language()
 report = ui.bank(lang)
 st.title(tr("stats", lang))
-db, me, now = ui.store(), ui.profile(), datetime.now(UTC)
+db, me, now, tz = ui.store(), ui.profile(), datetime.now(UTC), ui.timezone()
 
 states = state_counts(db, me.id, report.questions)
 retention = retention_estimate(db, me.id)
@@ -32,7 +32,7 @@ cols[4].metric(
     help=tr("true_retention_help", lang, target=f"{me.desired_retention:.0%}"),
 )
 
-per_day = reviews_per_day(db, me.id)
+per_day = reviews_per_day(db, me.id, tz=tz)
 st.subheader(tr("reviews_per_day", lang))
 if per_day:
     labels = {k: tr(f"rate_{k}", lang) for k in ("again", "hard", "good", "easy")}
@@ -48,7 +48,7 @@ if per_day:
     st.line_chart(
         [
             {"date": r["date"], tr("accuracy", lang): r["accuracy"]}
-            for r in accuracy_per_day(db, me.id)
+            for r in accuracy_per_day(db, me.id, tz=tz)
         ],
         x="date",
         y=tr("accuracy", lang),
@@ -61,7 +61,7 @@ st.subheader(tr("upcoming", lang))
 st.bar_chart(
     [
         {"date": r["date"], tr("due_cards", lang): r["due"]}
-        for r in forecast(db, me.id, report.questions, now, days=30)
+        for r in forecast(db, me.id, report.questions, now, days=30, tz=tz)
     ],
     x="date",
     y=tr("due_cards", lang),

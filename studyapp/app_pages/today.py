@@ -13,7 +13,7 @@ report = ui.bank(lang)
 st.title(tr("today", lang))
 
 me = ui.profile()
-summary = today_summary(ui.store(), me.id, report.questions, datetime.now(UTC))
+summary = today_summary(ui.store(), me.id, report.questions, datetime.now(UTC), tz=ui.timezone())
 cols = st.columns(4)
 cols[0].metric(tr("due_now", lang), summary["due_now"])
 cols[1].metric(tr("new_available", lang), summary["new_available"])
