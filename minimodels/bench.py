@@ -1,0 +1,189 @@
+"""Benchmark: wall seconds for the char-level GPT to reach a target validation loss.
+
+    python -m minimodels.bench gpt --corpus tinyshakespeare.txt --target-val-loss 1.886 \\
+        [--recipe fast|nanogpt|both] [--runs 3]
+
+The text's last 10 % is the validation split, and the loss is measured on all of it: every val
+token is a target exactly once (windows of block_size, one batched no-grad pass). The clock starts
+before the tokenizer is built and stops at the first evaluation at or below the target, so
+encoding and every evaluation count toward the wall time.
+
+Evaluations run every EVAL_EVERY steps, but only once the mean training loss of the last
+EVAL_EVERY steps is within GATE of the target: while the model is clearly short of the target a
+whole-split pass (about 1.5 s) cannot succeed, so it is skipped. Both recipes use the same rule.
+After the clock stops, the checkpoint is evaluated again in float32 (outside the clock), so a
+bfloat16 recipe cannot pass on rounding; both losses are printed.
+
+Model FLOP/s use the usual estimate 6N + 12 * n_layer * block_size * n_embd per token
+(N = parameters minus position embeddings; nanoGPT's estimate_mfu), divided by this machine's
+float32 matmul peak, measured in the same process with the same thread count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import torch
+
+from minimodels.gpt import GPT, GPTConfig
+from minimodels.tokenizers import CharTokenizer
+from minimodels.train import Batches, TrainConfig, evaluate, set_threads, split_train_val, train
+
+EVAL_EVERY = 50
+GATE = 0.1  # evaluate once the recent training loss is below target + GATE
+
+
+@dataclass
+class Recipe:
+    model: GPTConfig
+    train: TrainConfig
+
+
+RECIPES = {
+    # nanoGPT's README recipe for CPU ("baby GPT" on shakespeare_char): 804,096 parameters.
+    "nanogpt": Recipe(
+        GPTConfig(block_size=64, n_layer=4, n_head=4, n_embd=128, dropout=0.0, bias=False,
+                  gelu="none"),
+        TrainConfig(steps=2000, batch_size=12, block_size=64, lr=1e-3, min_lr=1e-4,
+                    warmup_steps=100, weight_decay=0.1, beta2=0.99, grad_clip=1.0,
+                    eval_every=250, eval_windows=0),
+    ),
+    "fast": Recipe(
+        GPTConfig(block_size=64, n_layer=4, n_head=4, n_embd=128, dropout=0.0, bias=False,
+                  gelu="none"),
+        TrainConfig(steps=1000, batch_size=32, block_size=64, lr=2e-3, min_lr=2e-4,
+                    warmup_steps=50, weight_decay=0.1, beta2=0.99, grad_clip=1.0,
+                    eval_every=100, eval_windows=0, bf16=True),
+    ),
+}  # fmt: skip
+
+
+def matmul_peak(dtype=torch.float32, n: int = 1024, seconds: float = 1.0) -> float:
+    """Best FLOP/s of an n x n matmul over a few timed bursts, with the current thread count."""
+    a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
+    a @ b  # warm-up
+    best, deadline = 0.0, time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        start = time.perf_counter()
+        for _ in range(4):
+            a @ b
+        best = max(best, 4 * 2 * n**3 / (time.perf_counter() - start))
+    return best
+
+
+def flops_per_token(config: GPTConfig) -> float:
+    n = sum(p.numel() for p in GPT(config).parameters()) - config.block_size * config.n_embd
+    return 6 * n + 12 * config.n_layer * config.block_size * config.n_embd
+
+
+def run_once(recipe: Recipe, text: str, target: float, seed: int = 0) -> dict:
+    start = time.perf_counter()
+    tokenizer = CharTokenizer.train(text)
+    ids = torch.tensor(tokenizer.encode(text))
+    config = replace(recipe.model, vocab_size=tokenizer.vocab_size)
+    # train() itself only checks a tiny val sample at the end; the whole split is checked below.
+    train_config = replace(recipe.train, seed=seed, eval_every=0, eval_windows=16)
+    _, val_docs = split_train_val([ids], train_config.val_fraction)
+    val = Batches(val_docs, train_config, tokenizer, torch.Generator()).get(0, whole_split=True)
+    torch.manual_seed(seed)
+    model = GPT(config)
+    state = {"seconds": None, "step": None, "val_loss": None, "evals": 0, "eval_seconds": 0.0}
+    losses = []
+
+    def check_target(p) -> bool:
+        losses.append(p.loss)
+        if p.step % EVAL_EVERY or sum(losses[-EVAL_EVERY:]) / EVAL_EVERY > target + GATE:
+            return False
+        eval_start = time.perf_counter()
+        state["val_loss"] = evaluate(model, val, train_config)
+        state["eval_seconds"] += time.perf_counter() - eval_start
+        state["evals"] += 1
+        state["step"] = p.step
+        if state["val_loss"] <= target:
+            state["seconds"] = time.perf_counter() - start
+            return True
+        return False
+
+    result = train(model, tokenizer, [ids], train_config, check_target)
+    total_seconds = time.perf_counter() - start
+    train_seconds = result.elapsed - state["eval_seconds"]
+    if state["seconds"] is None:  # not reached: report the loss where training ended
+        state["val_loss"], state["step"] = evaluate(model, val, train_config), len(result.losses)
+    return {
+        **state,
+        "total_seconds": total_seconds,
+        "val_loss_fp32": evaluate(model, val, replace(train_config, bf16=False)),
+        "tokens_per_s": len(result.losses)
+        * train_config.batch_size
+        * config.block_size
+        / train_seconds,
+        "flops_per_token": flops_per_token(config),
+    }
+
+
+def report(name: str, runs: list[dict], peak: float) -> dict:
+    def median(key):
+        values = [r[key] for r in runs if r[key] is not None]
+        return statistics.median(values) if values else None
+
+    summary = {k: median(k) for k in runs[0]}
+    summary["reached"] = sum(r["seconds"] is not None for r in runs)
+    utilisation = summary["tokens_per_s"] * summary["flops_per_token"] / peak
+    seconds = f"{summary['seconds']:.1f}" if summary["seconds"] is not None else "never"
+    print(
+        f"{name:8s} wall to target {seconds:>6s} s ({summary['reached']}/{len(runs)} runs), "
+        f"step {summary['step']:.0f}, val {summary['val_loss']:.3f} "
+        f"(float32 {summary['val_loss_fp32']:.3f}), {summary['tokens_per_s']:,.0f} tokens/s, "
+        f"model FLOP/s {utilisation:.0%} of float32 peak"
+    )
+    return summary
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m minimodels.bench", description=__doc__)
+    parser.add_argument("model", choices=["gpt"])
+    parser.add_argument("--corpus", required=True, type=Path)
+    parser.add_argument("--target-val-loss", type=float, default=1.886)
+    parser.add_argument("--recipe", choices=["fast", "nanogpt", "both"], default="fast")
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=None, help="default: set_threads()'s")
+    args = parser.parse_args(argv)
+
+    threads = set_threads(args.threads) if args.threads else set_threads()
+    text = args.corpus.read_text(encoding="utf-8")
+    names = ["fast", "nanogpt"] if args.recipe == "both" else [args.recipe]
+    peak = matmul_peak()
+    print(
+        f"threads {threads}; float32 matmul peak {peak / 1e9:.0f} GFLOP/s, bfloat16 "
+        f"{matmul_peak(torch.bfloat16) / 1e9:.0f} GFLOP/s; load average {_load()}"
+    )
+    summaries = {}
+    for name in names:
+        runs = []
+        for seed in range(args.runs):
+            runs.append(run_once(RECIPES[name], text, args.target_val_loss, seed))
+            r = runs[-1]
+            print(f"  {name} seed {seed}: to target {r['seconds'] or float('nan'):.1f} s "
+                  f"(run {r['total_seconds']:.1f} s), step {r['step']}, "
+                  f"val {r['val_loss']:.4f} (float32 {r['val_loss_fp32']:.4f}), "
+                  f"{r['evals']} evaluations {r['eval_seconds']:.1f} s, "
+                  f"{r['tokens_per_s']:,.0f} tokens/s, load {_load()}")  # fmt: skip
+        summaries[name] = report(name, runs, peak)
+    if len(names) == 2 and all(s["seconds"] for s in summaries.values()):
+        ratio = summaries["nanogpt"]["seconds"] / summaries["fast"]["seconds"]
+        print(f"fast reaches the target {ratio:.2f}x sooner than the nanoGPT recipe")
+
+
+def _load() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
+
+
+if __name__ == "__main__":
+    main()
