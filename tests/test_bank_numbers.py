@@ -4,6 +4,7 @@ figure quoted from the source the question cites. A new numeric question fails
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 import torch
@@ -42,6 +43,13 @@ def nucleus_size(probs: list[float], p: float) -> int:
     for _ in range(2000):
         kept.add(int(sample_next(logits, top_p=p, generator=g)))
     return len(kept)
+
+
+def top_k_then_top_p(probs: list[float], k: int, p: float) -> int:
+    """How many tokens minimodels' sampler can still pick with top-k and then top-p applied."""
+    logits = torch.tensor([probs]).log()
+    g = torch.Generator().manual_seed(0)
+    return len({int(sample_next(logits, top_k=k, top_p=p, generator=g)) for _ in range(2000)})
 
 
 def batch_token_mean() -> float:
@@ -104,6 +112,35 @@ COMPUTED: dict[str, Callable[[], float]] = {
     "decoding-nucleus-size": lambda: nucleus_size([0.5, 0.2, 0.15, 0.1, 0.05], 0.9),
     "mlm-loss-batch-token-mean": batch_token_mean,
     "mlm-loss-random-token-share": random_token_share_percent,
+    # Nats per token times tokens per byte, in bits: 2.8 nats/token over 250,000 tokens of 1 MB.
+    "gpt-bits-per-byte-comparison": lambda: 2.8 * 250_000 / (math.log(2) * 1_000_000),
+    # GPT-3 175B (Table 2.1): 96 heads, 2,048 positions, a 2-byte score per pair, in MiB.
+    "attention-gpt3-score-matrix-memory": lambda: 96 * 2048**2 * 2 / 2**20,
+    # SwiGLU has three d x d_ff matrices; equal to the 4d FFN's two when d_ff = 8d / 3.
+    "architecture-swiglu-hidden-width": lambda: (
+        2 * GPT2.n_embd * 4 * GPT2.n_embd / (3 * GPT2.n_embd)
+    ),
+    # GPT-2 / nanoGPT: residual projections get std 0.02 / sqrt(2 * n_layer).
+    "architecture-residual-init-scaling": lambda: 0.02 / math.sqrt(2 * GPT2.n_layer),
+    "decoding-top-k-then-top-p": lambda: top_k_then_top_p([0.5, 0.2, 0.15, 0.1, 0.05], 3, 0.8),
+    # Leviathan et al. 2022, Eq. 1: (1 - a^(g+1)) / (1 - a) tokens per step.
+    "decoding-speculative-expected-tokens": lambda: (1 - 0.8**5) / (1 - 0.8),
+    # An untrained model spreads probability evenly: loss ln V (BERT's 30,522 WordPieces); NSP ln 2.
+    "mlm-loss-uniform-baseline-ln-v": lambda: F.cross_entropy(
+        torch.zeros(1, 30522), torch.tensor([0])
+    ).item(),
+    "nsp-loss-chance-level": lambda: F.cross_entropy(torch.zeros(1, 2), torch.tensor([0])).item(),
+    "gpt2-medium-param-count": lambda: count_params(PRESETS["gpt2-medium"])["total"],
+    # C = 6 N D with GPT-3's 175B parameters and 300B training tokens, in units of 1e23 FLOPs.
+    "gpt3-training-compute": lambda: 6 * 175e9 * 300e9 / 1e23,
+    # ZeRO Section 3.1: fp16 weights and gradients (2 + 2) plus fp32 weights, momentum, variance (12).
+    "adam-mixed-precision-memory": lambda: (2 + 2 + 4 + 4 + 4) * 7.5e9 / 1e9,
+    # ALBERT: V x E + E x H with V = 30,000, E = 128, H = 768.
+    "albert-factorized-embedding-params": lambda: 30_000 * 128 + 128 * 768,
+    # DistilBERT: BERT-base with 6 layers, no segment embeddings, no pooler.
+    "distilbert-param-count": lambda: count_params(
+        replace(PRESETS["bert-base"], n_layer=6, type_vocab_size=0, pooler=False)
+    )["total"],
     # Original BERT's create_pretraining_data.py: min(max_predictions, max(1, round(n * 0.15))).
     "mlm-selected-count-original-bert": lambda: min(20, max(1, round(128 * 0.15))),
 }
