@@ -21,8 +21,10 @@ def app(tmp_path_factory):
 
 
 def metric(page, label: str):
-    return page.locator("[data-testid=stMetric]").filter(has_text=label).locator(
-        "[data-testid=stMetricValue]"
+    return (
+        page.locator("[data-testid=stMetric]")
+        .filter(has_text=label)
+        .locator("[data-testid=stMetricValue]")
     )
 
 
