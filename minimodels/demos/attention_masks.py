@@ -18,6 +18,7 @@ from minimodels.attention import (
 )
 from minimodels.results import Check, Heatmap, Metric, Table, Text
 from minimodels.tokenizers import pre_tokenize
+from minimodels.train import set_threads
 
 MAX_WORDS = 12  # keeps the heatmaps readable
 
@@ -30,6 +31,7 @@ def additive(allowed, fill):
 def run(
     sentence: str, padding: int = 3, prefix: int = 3, fill: str = "-10000", seed: int = 0
 ) -> list:
+    set_threads()
     g = torch.Generator().manual_seed(seed)
     fill_value = float(fill)  # -10000.0 or -inf
 
@@ -39,7 +41,7 @@ def run(
     T, d = len(tokens), 8
     attention_mask = torch.tensor([[1] * len(words) + [0] * padding])  # (1, T): 1 = real token
 
-    # 2. Random queries and keys stand in for a layer's projections; values are unused here.
+    # 2. Random queries, keys and values stand in for a layer's projections (seeded).
     q = torch.randn(1, 1, T, d, generator=g)  # (B, H, T, d)
     k = torch.randn(1, 1, T, d, generator=g)
     v = torch.randn(1, 1, T, d, generator=g)

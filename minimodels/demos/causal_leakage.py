@@ -14,6 +14,8 @@ from minimodels.results import Check, Lines, Table
 from minimodels.tokenizers import CharTokenizer
 from minimodels.train import set_threads
 
+FLOOR = 1e-10  # where the chart draws an unchanged logit
+
 
 @torch.no_grad()
 def run(sentence: str, position: int = 10, seed: int = 0) -> list:
@@ -62,13 +64,17 @@ def run(sentence: str, position: int = 10, seed: int = 0) -> list:
         ),
         Lines(
             x=list(range(T)),
-            series={
-                "GPT (causal)": gpt_delta.tolist(),
-                "BERT (bidirectional)": bert_delta.tolist(),
+            series={  # a log axis cannot show 0: exact zeros are drawn at FLOOR
+                "GPT (causal)": gpt_delta.clamp(min=FLOOR).tolist(),
+                "BERT (bidirectional)": bert_delta.clamp(min=FLOOR).tolist(),
             },
-            title={"en": "max |Δlogit| by position", "zh": "各位置的 max |Δlogit|"},
+            title={
+                "en": f"max |Δlogit| by position (exactly 0 is drawn at {FLOOR:g})",
+                "zh": f"各位置的 max |Δlogit|（恰好为 0 的画在 {FLOOR:g}）",
+            },
             x_label="position",
             y_label="max |Δlogit|",
+            log_y=True,
         ),
         Check(
             {

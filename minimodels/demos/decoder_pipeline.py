@@ -115,8 +115,9 @@ def run(sentence: str, tokenizer: str = "char", layers: int = 2, seed: int = 0) 
             columns=["rank", "next token", "probability"],
             rows=next_rows,
             title={
-                "en": f"Next token after the sentence (untrained: close to uniform, 1/{len(probs)})",
-                "zh": f"句子之后的下一个 token（未训练：接近均匀分布，1/{len(probs)}）",
+                "en": f"Next token after the sentence (untrained, so a random guess; uniform would "
+                f"be 1/{len(probs)} each)",
+                "zh": f"句子之后的下一个 token（未训练，只是随机猜测；均匀分布时每个为 1/{len(probs)}）",
             },
         ),
         Table(

@@ -10,17 +10,30 @@ from minimodels.bert import BertConfig
 from minimodels.params import PARTS, PRESETS, count_params, count_params_meta
 from minimodels.results import Check, Metric, Table, Text
 
-# Published totals (unique parameters, tied weights once); see the source of each below.
+# Published totals (unique parameters, tied weights once): GPT-2 as recounted in OpenAI's gpt-2
+# README, GPT-1 and BERT as Hugging Face's models report them, gpt-tiny as nanoGPT's CPU recipe.
 PUBLISHED = {
-    "gpt1": (116_534_784, "GPT-1: tied head, no final LayerNorm"),
-    "gpt2-small": (124_439_808, "GPT-2 small (the paper's 117M was a miscount)"),
-    "gpt2-medium": (354_823_168, "GPT-2 medium (the paper's 345M)"),
-    "gpt2-large": (774_030_080, "GPT-2 large (the paper's 762M)"),
-    "bert-base": (109_482_240, "BERT-base encoder + pooler (Hugging Face BertModel)"),
-    "bert-base-no-pooler": (108_891_648, "BERT-base encoder without the pooler"),
-    "bert-base-mlm": (109_514_298, "BERT-base with its MLM head, decoder tied"),
-    "bert-large": (335_141_888, "BERT-large encoder + pooler"),
-    "gpt-tiny": (804_096, "nanoGPT's CPU recipe: 4 layers, width 128, no biases"),
+    "gpt1": (
+        116_534_784,
+        "GPT-1: tied head, no final LayerNorm",
+        "GPT-1：共享输出头，没有最后的 LayerNorm",
+    ),
+    "gpt2-small": (124_439_808, "the paper's 117M was a miscount", "论文中的 117M 是算错的"),
+    "gpt2-medium": (354_823_168, "the paper said 345M", "论文中写的是 345M"),
+    "gpt2-large": (774_030_080, "the paper said 762M", "论文中写的是 762M"),
+    "bert-base": (
+        109_482_240,
+        "encoder + pooler, Hugging Face BertModel",
+        "编码器 + pooler，即 Hugging Face 的 BertModel",
+    ),
+    "bert-base-no-pooler": (108_891_648, "encoder without the pooler", "不含 pooler 的编码器"),
+    "bert-base-mlm": (109_514_298, "with its MLM head, decoder tied", "带 MLM 头，解码矩阵共享"),
+    "bert-large": (335_141_888, "encoder + pooler", "编码器 + pooler"),
+    "gpt-tiny": (
+        804_096,
+        "nanoGPT's CPU recipe: 4 layers, width 128, no biases",
+        "nanoGPT 的 CPU 配方：4 层，宽 128，无偏置",
+    ),
 }
 
 
@@ -30,13 +43,19 @@ def run(preset: str = "gpt2-small") -> list:
     meta = count_params_meta(config)
     total = analytic["total"]
     d, V = config.n_embd, config.vocab_size
+    is_bert = isinstance(config, BertConfig)
 
+    names = {"heads": "heads (tied)"} if not is_bert else {}
     rows = [
-        [part, f"{analytic[part]:,}", f"{meta[part]:,}", f"{analytic[part] / total:.1%}"]
+        [
+            names.get(part, part),
+            f"{analytic[part]:,}",
+            f"{meta[part]:,}",
+            f"{analytic[part] / total:.2%}",
+        ]
         for part in PARTS
     ]
     rows.append(["total", f"{total:,}", f"{meta['total']:,}", "100%"])
-    is_bert = isinstance(config, BertConfig)
     # Untying gives the output layer its own V x d matrix. BERT without an MLM head has no output
     # layer over the vocabulary, so there is nothing to untie.
     has_vocab_head = not is_bert or config.mlm_head
@@ -76,12 +95,12 @@ def run(preset: str = "gpt2-small") -> list:
             )
         )
     if preset in PUBLISHED:
-        published, what = PUBLISHED[preset]
+        published, what, what_zh = PUBLISHED[preset]
         parts.append(
             Check(
                 {
                     "en": f"Equals the published total, {published:,} ({what})",
-                    "zh": f"等于公开的总数 {published:,}（{what}）",
+                    "zh": f"等于公开的总数 {published:,}（{what_zh}）",
                 },
                 total == published,
                 f"counted {total:,}",

@@ -19,6 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 # characters, the opening of every answer, keeps the first run near a second.
 SAMPLE_CHARS = 16_000
 
+ZH = {"English": "英文", "Chinese": "中文"}
 WORDPIECE_LEGEND = {
     "start": {"en": "starts a word", "zh": "词的开头"},
     "continue": {"en": "## continues a word", "zh": "## 接续前一片"},
@@ -51,8 +52,9 @@ def trained(bank_dir: str, merges: int):
 
 
 def show_bytes(piece: bytes) -> str:
+    """A token's bytes as text; a space shows as ␣, a newline as ↵."""
     try:
-        return piece.decode("utf-8")
+        return piece.decode("utf-8").replace(" ", "␣").replace("\n", "↵")
     except UnicodeDecodeError:  # a piece of a multi-byte character
         return "".join(f"\\x{b:02x}" for b in piece)
 
@@ -86,7 +88,7 @@ def run(english: str, chinese: str, merges: int = 100) -> list:
                 WORDPIECE_LEGEND,
                 {
                     "en": f"{name}, WordPiece: {len(pieces)} tokens",
-                    "zh": f"{name}，WordPiece：{len(pieces)} 个 token",
+                    "zh": f"{ZH[name]}，WordPiece：{len(pieces)} 个 token",
                 },
             ),
             TokenStrip(
@@ -95,7 +97,7 @@ def run(english: str, chinese: str, merges: int = 100) -> list:
                 BPE_LEGEND,
                 {
                     "en": f"{name}, byte-level BPE: {len(ids)} tokens",
-                    "zh": f"{name}，字节级 BPE：{len(ids)} 个 token",
+                    "zh": f"{ZH[name]}，字节级 BPE：{len(ids)} 个 token",
                 },
             ),
         ]

@@ -154,6 +154,9 @@ def run_demo(
     demo: Demo, values: dict[str, Any] | None = None, progress: Callable | None = None
 ) -> list:
     params = demo.check_params(values or {})
+    from minimodels.train import set_threads  # torch's thread count, chosen once per process
+
+    set_threads()
     compute = load_compute(demo)
     if "progress" in inspect.signature(compute).parameters:
         return compute(**params, progress=progress)

@@ -232,7 +232,7 @@ DEMOS += [
         compute="minimodels.demos.kv_cache:run",
         params=(
             IntParam("layers", {"en": "Layers", "zh": "层数"}, 4, 1, 6),
-            IntParam("width", {"en": "Width", "zh": "宽度"}, 128, 32, 256, 32),
+            IntParam("width", {"en": "Width", "zh": "宽度"}, 128, 32, 192, 32),
             IntParam(
                 "longest", {"en": "Longest generation T", "zh": "最长生成长度 T"}, 128, 16, 256, 16
             ),
@@ -292,7 +292,7 @@ DEMOS += [
                 "注意力让每个词元都能看到其他词元。",
             ),
             IntParam(
-                "merges", {"en": "Merges to learn", "zh": "要学习的合并次数"}, 100, 20, 500, 10
+                "merges", {"en": "Merges to learn", "zh": "要学习的合并次数"}, 100, 20, 300, 10
             ),
         ),
     ),
