@@ -72,7 +72,7 @@ class Check:
 
     claim: Label
     passed: bool
-    detail: str = ""
+    detail: Label = ""
 
 
 Part = Metric | Table | Lines | Heatmap | TokenStrip | Text | Check

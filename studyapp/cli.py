@@ -95,7 +95,7 @@ def demo_command(action: str, demo_id: str | None, params: list[str]) -> int:
         kind = type(part).__name__
         if kind == "Check":
             failed += not part.passed
-            print(f"[{'PASS' if part.passed else 'FAIL'}] {_en(part.claim)}  {part.detail}")
+            print(f"[{'PASS' if part.passed else 'FAIL'}] {_en(part.claim)}  {_en(part.detail)}")
         elif kind == "Metric":
             print(f"{_en(part.label)}: {part.value}")
         elif kind == "Table":

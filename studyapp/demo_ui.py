@@ -25,7 +25,8 @@ from studyapp.demos import (
 )
 from studyapp.i18n import tr
 
-STRIP_COLOURS = ["gray", "red", "orange", "green", "blue", "violet", "rainbow"]
+# Neutral colours first: the first category is usually "nothing happened", and red reads as an error.
+STRIP_COLOURS = ["gray", "blue", "orange", "green", "violet", "red", "rainbow"]
 
 
 def label(text, lang: str) -> str:
@@ -131,7 +132,7 @@ def render_part(part, lang: str) -> None:
     elif isinstance(part, Check):
         icon = ":material/check_circle:" if part.passed else ":material/cancel:"
         (st.success if part.passed else st.error)(
-            f"{label(part.claim, lang)}. {part.detail}".strip(), icon=icon
+            f"{label(part.claim, lang)}. {label(part.detail, lang)}".strip(), icon=icon
         )
 
 
