@@ -5,7 +5,6 @@ Only pages that show a demo import this module, and torch is imported only when 
 
 from __future__ import annotations
 
-import re
 import traceback
 
 import altair as alt
@@ -24,6 +23,7 @@ from studyapp.demos import (
     source_of,
 )
 from studyapp.i18n import tr
+from studyapp.ui import plain
 
 # Neutral colours first: the first category is usually "nothing happened", and red reads as an error.
 STRIP_COLOURS = ["gray", "blue", "orange", "green", "violet", "red", "rainbow"]
@@ -61,8 +61,7 @@ def _widget(param, lang: str, key: str):
 
 def _escape(token: str) -> str:
     """A token as literal text inside Streamlit's `:color-background[...]` markdown."""
-    token = re.sub(r"([\\`*_{}\[\]()#+\-.!|<>$~:])", r"\\\1", token)
-    return token.replace(" ", "␣") or "∅"
+    return plain(token).replace(" ", "␣") or "∅"
 
 
 def render_part(part, lang: str) -> None:

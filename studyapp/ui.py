@@ -6,6 +6,7 @@ shows as text, never runs.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -90,6 +91,11 @@ def bank(lang: str) -> Report:
     return report
 
 
+def plain(text: str) -> str:
+    """`text` shown literally inside Markdown (a source's "Task #1" must not lose its "#1")."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>$~:])", r"\\\1", text)
+
+
 def type_label(kind: str, lang: str) -> str:
     return tr(f"type_{kind}", lang)
 
@@ -120,7 +126,9 @@ def render_answer(
     st.markdown(f"**{tr('answer', lang)}**")
     st.markdown(getattr(q.answer, lang))
     st.markdown(f"**{tr('sources', lang)}**")
-    st.markdown("\n".join(f"- [{s.title}]({s.url}), {s.where}" for s in q.sources))
+    st.markdown(
+        "\n".join(f"- [{plain(s.title)}]({s.url}), {plain(s.where)}" for s in q.sources)
+    )
     # A toggle, not an expander: a collapsed expander still runs what is inside it.
     if q.demo and st.toggle(tr("live_demo", lang), key=f"demo-on-{q.id}"):
         from studyapp.demo_ui import render_demo  # the demo machinery loads only when asked for

@@ -98,3 +98,14 @@ def test_shipped_bank_renders_every_question_in_both_languages(app):
         at = app(REPO / "questions", query={"lang": lang})
         assert not at.exception
         assert not [e for e in at.expander if "could not be loaded" in e.label]
+
+
+def test_source_locators_are_shown_literally(app, tmp_path):
+    write_question(
+        tmp_path, VALID.replace("where: Section 3.1", "where: 'Section 3.1 (Task #1 Masked LM)'")
+    )
+    at = app(tmp_path)
+    sources = [m.value for m in at.markdown if "arxiv.org/abs/1810.04805" in m.value]
+    assert sources == [
+        "- [BERT](https://arxiv.org/abs/1810.04805), Section 3\\.1 \\(Task \\#1 Masked LM\\)"
+    ]
