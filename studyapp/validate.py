@@ -28,6 +28,7 @@ RULES: dict[str, str] = {
     "Y006": "no tags (!!python/object and the like): plain YAML only",
     "Y007": "file is not empty",
     "Y008": "top level is a mapping of fields",
+    "Y009": "no text cut short by ` #`, which starts a YAML comment in an unquoted value",
     "S001": "every required field is present",
     "S002": "every field has the right type and range",
     "S003": "no unknown fields",

@@ -59,9 +59,10 @@ def _position(mark: yaml.Mark | None) -> tuple[int, int]:
 
 
 class _Builder:
-    def __init__(self, loader: yaml.SafeLoader, out: YamlFile):
+    def __init__(self, loader: yaml.SafeLoader, out: YamlFile, text: str):
         self.loader = loader
         self.out = out
+        self.text = text
 
     def fail(self, mark: yaml.Mark | None, rule: str, message: str) -> None:
         line, col = _position(mark)
@@ -103,10 +104,19 @@ class _Builder:
     def scalar(self, node: yaml.ScalarNode) -> Any:
         try:
             # The safe constructor refuses python/* tags and anything else it does not know.
-            return self.loader.construct_object(node, deep=True)
+            value = self.loader.construct_object(node, deep=True)
         except yaml.YAMLError as err:
             self.fail(node.start_mark, "Y006", f"tag {node.tag!r} is not allowed ({err.problem})")
             return None
+        if isinstance(value, str) and node.style is None and " " in value.strip():
+            rest = self.text[node.end_mark.index :].split("\n", 1)[0]
+            if rest.lstrip().startswith("#"):
+                self.fail(
+                    node.end_mark,
+                    "Y009",
+                    f"' #' starts a YAML comment, so the text ends at {value[-20:]!r}: quote the value",
+                )
+        return value
 
 
 def read_yaml(path: Path | str, display: str | None = None) -> YamlFile:
@@ -151,7 +161,7 @@ def read_yaml(path: Path | str, display: str | None = None) -> YamlFile:
                 )
                 line, col = _position(node.start_mark)
                 return fail(line, col, "Y008", f"top level is {kind}; expected a mapping of fields")
-            out.data = _Builder(loader, out).build(node, ())
+            out.data = _Builder(loader, out, text).build(node, ())
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as err:
