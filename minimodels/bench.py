@@ -8,9 +8,10 @@ token is a target exactly once (windows of block_size, one batched no-grad pass)
 before the tokenizer is built and stops at the first evaluation at or below the target, so
 encoding and every evaluation count toward the wall time.
 
-Evaluations run every EVAL_EVERY steps, but only once the mean training loss of the last
-EVAL_EVERY steps is within GATE of the target: while the model is clearly short of the target a
-whole-split pass (about 1.5 s) cannot succeed, so it is skipped. Both recipes use the same rule.
+Evaluations run every `eval_every` steps of the recipe (nanoGPT's 250 for its recipe, 50 for the
+fast one), but only once the mean training loss since the last one is within GATE of the target:
+while the model is clearly short of it, a whole-split pass (1.5-4 s) cannot succeed and is
+skipped. Both recipes use the same rule.
 After the clock stops, the checkpoint is evaluated again in float32 (outside the clock), so a
 bfloat16 recipe cannot pass on rounding; both losses are printed.
 
@@ -33,7 +34,6 @@ from minimodels.gpt import GPT, GPTConfig
 from minimodels.tokenizers import CharTokenizer
 from minimodels.train import Batches, TrainConfig, evaluate, set_threads, split_train_val, train
 
-EVAL_EVERY = 50
 GATE = 0.1  # evaluate once the recent training loss is below target + GATE
 
 
@@ -41,6 +41,7 @@ GATE = 0.1  # evaluate once the recent training loss is below target + GATE
 class Recipe:
     model: GPTConfig
     train: TrainConfig
+    eval_every: int  # steps between whole-split evaluations
 
 
 RECIPES = {
@@ -49,15 +50,18 @@ RECIPES = {
         GPTConfig(block_size=64, n_layer=4, n_head=4, n_embd=128, dropout=0.0, bias=False,
                   gelu="none"),
         TrainConfig(steps=2000, batch_size=12, block_size=64, lr=1e-3, min_lr=1e-4,
-                    warmup_steps=100, weight_decay=0.1, beta2=0.99, grad_clip=1.0,
-                    eval_every=250, eval_windows=0),
+                    warmup_steps=100, weight_decay=0.1, beta2=0.99, grad_clip=1.0),
+        eval_every=250,  # nanoGPT's eval_interval for shakespeare_char
     ),
+    # Tuned on this machine (2026-11-22): bfloat16 autocast (about 3x the float32 throughput
+    # here), a wider and shallower model that learns more per step at the same cost per token
+    # (3 x 160 vs 4 x 128), 2.7x the batch and 6x the learning rate, a schedule 4x shorter.
     "fast": Recipe(
-        GPTConfig(block_size=64, n_layer=4, n_head=4, n_embd=128, dropout=0.0, bias=False,
+        GPTConfig(block_size=64, n_layer=3, n_head=4, n_embd=160, dropout=0.0, bias=False,
                   gelu="none"),
-        TrainConfig(steps=1000, batch_size=32, block_size=64, lr=2e-3, min_lr=2e-4,
-                    warmup_steps=50, weight_decay=0.1, beta2=0.99, grad_clip=1.0,
-                    eval_every=100, eval_windows=0, bf16=True),
+        TrainConfig(steps=560, batch_size=32, block_size=64, lr=6e-3, min_lr=6e-4,
+                    warmup_steps=50, weight_decay=0.1, beta2=0.99, grad_clip=1.0, bf16=True),
+        eval_every=50,
     ),
 }  # fmt: skip
 
@@ -96,7 +100,8 @@ def run_once(recipe: Recipe, text: str, target: float, seed: int = 0) -> dict:
 
     def check_target(p) -> bool:
         losses.append(p.loss)
-        if p.step % EVAL_EVERY or sum(losses[-EVAL_EVERY:]) / EVAL_EVERY > target + GATE:
+        every = recipe.eval_every
+        if p.step % every or sum(losses[-every:]) / every > target + GATE:
             return False
         eval_start = time.perf_counter()
         state["val_loss"] = evaluate(model, val, train_config)
@@ -116,6 +121,7 @@ def run_once(recipe: Recipe, text: str, target: float, seed: int = 0) -> dict:
     return {
         **state,
         "total_seconds": total_seconds,
+        "train_seconds": train_seconds,
         "val_loss_fp32": evaluate(model, val, replace(train_config, bf16=False)),
         "tokens_per_s": len(result.losses)
         * train_config.batch_size
@@ -126,21 +132,23 @@ def run_once(recipe: Recipe, text: str, target: float, seed: int = 0) -> dict:
 
 
 def report(name: str, runs: list[dict], peak: float) -> dict:
+    """Print and return the medians over runs (time to target over the runs that reached it)."""
+
     def median(key):
         values = [r[key] for r in runs if r[key] is not None]
         return statistics.median(values) if values else None
 
-    summary = {k: median(k) for k in runs[0]}
-    summary["reached"] = sum(r["seconds"] is not None for r in runs)
-    utilisation = summary["tokens_per_s"] * summary["flops_per_token"] / peak
-    seconds = f"{summary['seconds']:.1f}" if summary["seconds"] is not None else "never"
+    m = {k: median(k) for k in runs[0]}
+    m["reached"] = sum(r["seconds"] is not None for r in runs)
+    utilisation = m["tokens_per_s"] * m["flops_per_token"] / peak
+    seconds = f"{m['seconds']:.1f} s" if m["seconds"] is not None else "never"
     print(
-        f"{name:8s} wall to target {seconds:>6s} s ({summary['reached']}/{len(runs)} runs), "
-        f"step {summary['step']:.0f}, val {summary['val_loss']:.3f} "
-        f"(float32 {summary['val_loss_fp32']:.3f}), {summary['tokens_per_s']:,.0f} tokens/s, "
-        f"model FLOP/s {utilisation:.0%} of float32 peak"
+        f"{name}: to target {seconds} ({m['reached']}/{len(runs)} runs); whole run "
+        f"{m['total_seconds']:.1f} s, {m['train_seconds']:.1f} s of it training; step {m['step']:.0f}, "
+        f"val {m['val_loss']:.3f} (float32 {m['val_loss_fp32']:.3f}); "
+        f"{m['tokens_per_s']:,.0f} tokens/s; model FLOP/s {utilisation:.0%} of float32 peak"
     )
-    return summary
+    return m
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -173,9 +181,15 @@ def main(argv: list[str] | None = None) -> None:
                   f"{r['evals']} evaluations {r['eval_seconds']:.1f} s, "
                   f"{r['tokens_per_s']:,.0f} tokens/s, load {_load()}")  # fmt: skip
         summaries[name] = report(name, runs, peak)
-    if len(names) == 2 and all(s["seconds"] for s in summaries.values()):
-        ratio = summaries["nanogpt"]["seconds"] / summaries["fast"]["seconds"]
-        print(f"fast reaches the target {ratio:.2f}x sooner than the nanoGPT recipe")
+    if len(names) == 2 and summaries["fast"]["seconds"]:
+        fast, ref = summaries["fast"]["seconds"], summaries["nanogpt"]
+        if ref["seconds"]:
+            print(f"fast reaches the target {ref['seconds'] / fast:.2f}x sooner than nanogpt")
+        else:  # compare with the reference's whole run, as its published figure does
+            print(
+                f"nanogpt never reached the target; fast reached it {ref['total_seconds'] / fast:.2f}x "
+                f"sooner than nanogpt's whole run ({ref['train_seconds'] / fast:.2f}x its training time)"
+            )
 
 
 def _load() -> str:

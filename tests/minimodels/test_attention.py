@@ -104,3 +104,14 @@ def test_multi_head_attention_returns_the_same_output_with_weights():
     assert none is None
     assert weights.shape == (2, 4, T, T)
     torch.testing.assert_close(slow, fast, atol=1e-5, rtol=0)
+
+
+def test_bfloat16_autocast_takes_the_explicit_path_and_stays_close():
+    q, k, v = qkv()
+    reference, _ = scaled_dot_product_attention(q, k, v, causal_mask(T))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out, _ = scaled_dot_product_attention(q, k, v, causal_mask(T))
+        _, weights = scaled_dot_product_attention(q, k, v, causal_mask(T), return_weights=True)
+    assert out.dtype == torch.bfloat16
+    assert weights.dtype == torch.float32  # the softmax itself runs in float32
+    torch.testing.assert_close(out.float(), reference, atol=3e-2, rtol=0)
