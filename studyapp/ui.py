@@ -56,7 +56,7 @@ def profile() -> Profile:
 
 
 def language() -> str:
-    """The interface language, chosen in the sidebar and kept in the URL (`?lang=zh`).
+    """The interface language, chosen at the top of every page and kept in the URL (`?lang=zh`).
 
     A new session starts in the language of the URL, else the profile's. The choice lives in its
     own session key: a widget's value would be dropped when the learner changes page.
@@ -65,15 +65,19 @@ def language() -> str:
     if state.get("language") not in LANGUAGES:
         wanted = st.query_params.get("lang")
         state.language = wanted if wanted in LANGUAGES else profile().language
-    choice = st.sidebar.segmented_control(
+    # Top right of the page, not in a sidebar: the sidebar panel alone made every rerun of a page
+    # about a quarter slower in the browser (see studyapp/bench.py).
+    choice = st.container(horizontal_alignment="right").segmented_control(
         "Language / 语言",
         options=list(LANGUAGES),
         format_func=LANGUAGES.get,
         default=state.language,
         required=True,
+        label_visibility="collapsed",
     )
     state.language = choice or state.language
-    st.query_params["lang"] = state.language
+    if st.query_params.get("lang") != state.language:  # each write costs the browser a URL update
+        st.query_params["lang"] = state.language
     return state.language
 
 
@@ -126,9 +130,7 @@ def render_answer(
     st.markdown(f"**{tr('answer', lang)}**")
     st.markdown(getattr(q.answer, lang))
     st.markdown(f"**{tr('sources', lang)}**")
-    st.markdown(
-        "\n".join(f"- [{plain(s.title)}]({s.url}), {plain(s.where)}" for s in q.sources)
-    )
+    st.markdown("\n".join(f"- [{plain(s.title)}]({s.url}), {plain(s.where)}" for s in q.sources))
     # A toggle, not an expander: a collapsed expander still runs what is inside it.
     if q.demo and st.toggle(tr("live_demo", lang), key=f"demo-on-{q.id}"):
         from studyapp.demo_ui import render_demo  # the demo machinery loads only when asked for
@@ -186,8 +188,12 @@ def answer_card(
 
 def _recall(q: Question, lang: str, state: dict, key: str) -> None:
     if state["stage"] == "ask":
-        st.caption(tr("think_first", lang))
-        if st.button(tr("show_answer", lang), key=f"{key}-reveal", type="primary"):
+        if st.button(
+            tr("show_answer", lang),
+            key=f"{key}-reveal",
+            type="primary",
+            help=tr("think_first", lang),
+        ):
             state["stage"] = "revealed"
             st.rerun()
         return

@@ -10,9 +10,9 @@ from studyapp.quiz import start_quiz
 lang = ui.language()
 report = ui.bank(lang)
 questions = report.questions
-st.title(tr("quiz", lang))
-
 session = st.session_state.get("quiz")
+if session is None or session.finished:
+    st.title(tr("quiz", lang))
 if session is None:
     any_ = tr("choose", lang)
     topics_all = sorted({q.topic for q in questions.values()})
@@ -59,8 +59,10 @@ if session is None:
 
 if not session.finished:
     qid = session.current
-    st.progress(session.position / len(session.question_ids))
-    st.caption(tr("quiz_progress", lang, i=session.position + 1, n=len(session.question_ids)))
+    st.progress(
+        session.position / len(session.question_ids),
+        text=tr("quiz_progress", lang, i=session.position + 1, n=len(session.question_ids)),
+    )
     q = questions.get(qid)
     if q is None:  # removed from the bank while the quiz was running
         session.advance()
