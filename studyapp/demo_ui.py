@@ -5,6 +5,7 @@ Only pages that show a demo import this module, and torch is imported only when 
 
 from __future__ import annotations
 
+import contextvars
 import traceback
 
 import altair as alt
@@ -153,10 +154,17 @@ def render_demo(demo: Demo, lang: str, key: str) -> None:
             bar = st.progress(0.0, text=tr("training", lang))
             chart = st.empty()
 
-            def progress(done: float, text: str, curve: dict | None = None) -> None:
+            # Drawn in the caller's context, so the cache does not record the progress bar as
+            # part of the result (it could not replay elements made outside the cached function).
+            outside = contextvars.copy_context()
+
+            def draw(done: float, text: str, curve: dict | None) -> None:
                 bar.progress(min(max(done, 0.0), 1.0), text=text)
                 if curve:
                     chart.line_chart(pd.DataFrame(curve).set_index(curve_x(curve)))
+
+            def progress(done: float, text: str, curve: dict | None = None) -> None:
+                outside.run(draw, done, text, curve)
 
             parts = _trained(demo.id, frozen, demo, progress)
             bar.empty()

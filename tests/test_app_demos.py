@@ -51,3 +51,13 @@ def test_a_question_with_a_demo_can_run_it_after_the_answer(env):
     toggle.set_value(True).run()
     assert not at.exception
     assert any("equals the mean over selected positions" in s.value for s in at.success)
+
+
+def test_a_training_demo_reruns_from_the_cache(env):
+    at = open_app(demo="decoder-vs-encdec")
+    at.slider(key="demos-decoder-vs-encdec-steps").set_value(50)
+    at.button[0].click().run()  # the form's Run: trains, drawing its progress as it goes
+    assert not at.exception and not at.error
+    at.run()  # a rerun takes the result from the cache, which must not replay the progress bar
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.success or at.get("vega_lite_chart")

@@ -1,0 +1,332 @@
+"""The tiny models the training demos share: one GPT and one BERT, trained on the app's own answers.
+
+The corpus is the question bank's answers in English and Chinese, one character per token (a
+Chinese character is one token too). The answers are shuffled once with a fixed seed, so the
+validation split (the last 10 %, cut by the training engine) is a random tenth of the answers,
+from every topic and both languages.
+
+Both models have 2 layers and 4 heads and see windows of 32 tokens, 64 windows per step. The GPT
+is 64 wide (about 180k parameters): measured on the project's 2-core machine with one thread,
+its validation loss goes below the (generous) bigram baseline after about 400 of its 600 steps,
+11 s into training when the machine is quiet, 15-20 s when other jobs share it. The BERT is 128
+wide (about 570k parameters): the masked-LM objective predicts only 15 % of the positions, and
+the smaller BERT, after the same steps, still filled blanks with the most frequent letters. It
+goes below the unigram baseline within about 60 steps (4 s) and trains 600 steps in 25-30 s.
+
+`tiny_gpt(steps, seed)` and `tiny_bert(steps, seed)` train once per (steps, seed, corpus) in this
+process: a second caller, even from another session at the same moment, waits and gets the same
+model. Callers must not change the models they get (copy them first).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import random
+import re
+import textwrap
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+from minimodels.bert import Bert, BertConfig
+from minimodels.corpus import bank_documents
+from minimodels.gpt import GPT, GPTConfig
+from minimodels.masking import IGNORE_INDEX
+from minimodels.tokenizers import BERT_SPECIALS, CharTokenizer
+from minimodels.train import (
+    Batches,
+    Progress,
+    TrainConfig,
+    TrainResult,
+    evaluate,
+    set_threads,
+    split_train_val,
+    train,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+BLOCK = 32  # tokens per training window
+LAYERS, HEADS = 2, 4
+GPT_WIDTH = 64  # the GPT's width: small enough to beat the bigram baseline within seconds
+BERT_WIDTH = 128  # BERT learns from 15 % of the positions only: it needs the bigger model
+EVAL_WINDOWS = 200  # validation windows, the same ones at every evaluation
+MIN_CHARS = 5_000  # below this the bank is too small to train on
+
+_guard = threading.Lock()  # protects the caches below
+ProgressFn = Callable[[float, str, dict | None], None] | None
+
+
+def bank_dir() -> Path:
+    return Path(os.environ.get("STUDYAPP_BANK") or REPO / "questions")
+
+
+def fast_bf16() -> bool:
+    """True on CPUs with native bfloat16 matmuls (AVX512-BF16 or AMX): there, bfloat16 autocast
+    trains these models about twice as fast; elsewhere it is much slower, so we stay in float32."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+@dataclass
+class Corpus:
+    documents: list[Tensor]  # one 1-D tensor of ids per answer, in shuffled order
+    tokenizer: CharTokenizer  # every character of the bank, plus BERT's special tokens
+    train_ids: Tensor  # (N_train,) the training split as one stream
+    val_ids: Tensor  # (N_val,) the validation split as one stream
+    fingerprint: str  # changes when the bank's text changes
+
+
+_corpora: dict[tuple, Corpus] = {}
+
+
+def load_corpus() -> Corpus:
+    """The bank's answers as a Corpus; read again only when a file in the bank changed."""
+    files = sorted(bank_dir().glob("*/*.yaml"))
+    stamp = (str(bank_dir()), *((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files))
+    with _guard:
+        if stamp not in _corpora:
+            _corpora.clear()
+            _corpora[stamp] = _read_corpus()
+        return _corpora[stamp]
+
+
+def _read_corpus() -> Corpus:
+    texts = bank_documents(bank_dir())
+    if sum(len(t) for t in texts) < MIN_CHARS:
+        raise ValueError(f"the question bank in {bank_dir()} has too little text to train on")
+    random.Random(0).shuffle(texts)  # mix topics and languages before the 90/10 cut
+    tokenizer = CharTokenizer.train("".join(texts), specials=BERT_SPECIALS)
+    documents = [torch.tensor(tokenizer.encode(t)) for t in texts]
+    train_docs, val_docs = split_train_val(documents, TrainConfig.val_fraction)
+    fingerprint = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:12]
+    return Corpus(documents, tokenizer, torch.cat(train_docs), torch.cat(val_docs), fingerprint)
+
+
+def baselines(
+    train_ids: Tensor, vocab_size: int, targets: Tensor, previous: Tensor | None = None
+) -> dict[str, float]:
+    """Cross-entropy (nats per token) of models that need no training, on the given val targets.
+
+    - uniform: every token equally likely, ln V. An untrained model starts here.
+    - unigram: token frequencies of the training split (add-one smoothing).
+    - bigram (when `previous`, the token before each target, is given): P(next | previous)
+      counted on the training split, add-alpha smoothing with alpha the best of a small grid *on
+      these very targets*: a generous baseline, hard to beat.
+    """
+    V = vocab_size
+    counts = torch.bincount(train_ids, minlength=V).double() + 1.0  # (V,)
+    out = {
+        "uniform": math.log(V),
+        "unigram": -(counts / counts.sum()).log()[targets].mean().item(),
+    }
+    if previous is not None:
+        pairs = torch.zeros(V, V, dtype=torch.float64)  # pairs[a, b] = count of "a then b"
+        ones = torch.ones(len(train_ids) - 1, dtype=torch.float64)
+        pairs.index_put_((train_ids[:-1], train_ids[1:]), ones, accumulate=True)
+        row_totals = pairs.sum(1)  # (V,)
+        out["bigram"] = min(
+            -((pairs[previous, targets] + a) / (row_totals[previous] + a * V)).log().mean().item()
+            for a in (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
+        )
+    return out
+
+
+@dataclass
+class Trained:
+    model: nn.Module
+    corpus: Corpus
+    config: TrainConfig
+    result: TrainResult
+    initial_val_loss: float  # before the first update
+    # Eval points: "step" (0 = before training), "train loss" (mean since the previous point),
+    # "val loss", and the baselines as flat lines.
+    curve: dict[str, list[float]]
+    baselines: dict[str, float]
+    seconds_below: dict[str, float | None]  # wall seconds until val loss < each baseline
+
+    @property
+    def tokenizer(self) -> CharTokenizer:
+        return self.corpus.tokenizer
+
+    @property
+    def val_loss(self) -> float:
+        return self.result.val_losses[-1][1]
+
+
+def train_with_curve(
+    model: nn.Module,
+    corpus: Corpus,
+    config: TrainConfig,
+    baseline_names: tuple[str, ...],
+    progress: ProgressFn = None,
+    label: str = "",
+) -> Trained:
+    """train() with a loss curve that the app draws live, and the validation loss before step 1."""
+    set_threads()
+    # The fixed validation sample that train() evaluates on (same split, same seed, same masks),
+    # so that the baselines are measured on exactly the same target tokens as the model.
+    _, val_docs = split_train_val(corpus.documents, config.val_fraction)
+    val_batch = Batches(
+        val_docs, config, corpus.tokenizer, torch.Generator().manual_seed(config.seed)
+    ).get(config.eval_windows, whole_split=config.eval_windows == 0)
+    V = corpus.tokenizer.vocab_size
+    if config.objective == "clm":  # every position: the target y follows the input x
+        base = baselines(corpus.train_ids, V, val_batch["y"].flatten(), val_batch["x"].flatten())
+    else:  # the selected positions only
+        labels = val_batch["labels"]
+        base = baselines(corpus.train_ids, V, labels[labels != IGNORE_INDEX])
+    initial = evaluate(model, val_batch, config)
+
+    curve: dict[str, list[float]] = {"step": [], "train loss": [], "val loss": []}
+    curve |= {f"{name} baseline": [] for name in baseline_names}
+    seconds_below: dict[str, float | None] = dict.fromkeys(baseline_names)
+    since_last: list[float] = []
+    report_every = max(1, config.steps // 50)
+
+    def add_point(step: int, train_loss: float, val_loss: float) -> None:
+        curve["step"].append(step)
+        curve["train loss"].append(train_loss)
+        curve["val loss"].append(val_loss)
+        for name in baseline_names:
+            curve[f"{name} baseline"].append(base[name])
+
+    def callback(p: Progress) -> None:
+        since_last.append(p.loss)
+        if p.step == 1:
+            add_point(0, p.loss, initial)  # step 1's loss is computed before any update
+        if p.val_loss is not None:
+            add_point(p.step, sum(since_last) / len(since_last), p.val_loss)
+            since_last.clear()
+            for name, seconds in seconds_below.items():
+                if seconds is None and p.val_loss < base[name]:
+                    seconds_below[name] = p.elapsed
+        if progress and (p.step % report_every == 0 or p.step == p.steps):
+            text = f"{label}step {p.step}/{p.steps} · loss {p.loss:.3f}"
+            text += f" · val {curve['val loss'][-1]:.3f}" if len(curve["step"]) > 1 else ""
+            progress(p.step / p.steps, text, {k: list(v) for k, v in curve.items()})
+
+    result = train(model, corpus.tokenizer, corpus.documents, config, callback)
+    return Trained(model, corpus, config, result, initial, curve, base, seconds_below)
+
+
+def gpt_config(vocab_size: int, width: int = GPT_WIDTH) -> GPTConfig:
+    return GPTConfig(
+        vocab_size=vocab_size, block_size=BLOCK, n_layer=LAYERS, n_head=HEADS, n_embd=width
+    )
+
+
+def bert_config(vocab_size: int, width: int = BERT_WIDTH) -> BertConfig:
+    return BertConfig(
+        vocab_size=vocab_size,
+        max_position=BLOCK,
+        n_layer=LAYERS,
+        n_head=HEADS,
+        n_embd=width,
+        n_inner=4 * width,
+        dropout=0.0,  # a few hundred steps on a small corpus: nothing to regularise yet
+        pooler=False,  # masked LM only, no next-sentence head
+        nsp_head=False,
+    )
+
+
+def train_config(objective: str, steps: int, seed: int) -> TrainConfig:
+    return TrainConfig(
+        objective=objective,
+        steps=steps,
+        batch_size=64,
+        block_size=BLOCK,
+        # Measured: the pre-LN GPT trains fastest near 1e-2. The post-LN BERT (width 128) stalls
+        # at the unigram level from about 3e-3 on, so it gets 1.5e-3.
+        lr=1e-2 if objective == "clm" else 1.5e-3,
+        min_lr=1e-3 if objective == "clm" else 1.5e-4,
+        warmup_steps=20,
+        eval_every=max(1, steps // 20),
+        eval_windows=EVAL_WINDOWS,  # a fixed sample of the validation split
+        seed=seed,
+        bf16=fast_bf16(),
+    )
+
+
+_models: dict[tuple, Trained] = {}
+_locks: dict[tuple, threading.Lock] = {}
+MAX_MODELS = 8
+
+
+def _shared(key: tuple, build: Callable[[], Trained], progress: ProgressFn) -> Trained:
+    """build() once per key, even when several threads ask at the same moment."""
+    with _guard:
+        lock = _locks.setdefault(key, threading.Lock())
+    if not lock.acquire(blocking=False):
+        if progress:
+            progress(0.0, "another session is training this model; waiting for it…", None)
+        lock.acquire()
+    try:
+        if key not in _models:
+            _models[key] = build()
+            while len(_models) > MAX_MODELS:  # forget the oldest
+                _models.pop(next(iter(_models)))
+        return _models[key]
+    finally:
+        lock.release()
+
+
+def tiny_gpt(steps: int = 600, seed: int = 0, progress: ProgressFn = None) -> Trained:
+    corpus = load_corpus()
+
+    def build() -> Trained:
+        torch.manual_seed(seed)  # the initial weights
+        model = GPT(gpt_config(corpus.tokenizer.vocab_size))
+        config = train_config("clm", steps, seed)
+        names = ("uniform", "unigram", "bigram")
+        return train_with_curve(model, corpus, config, names, progress, "GPT · ")
+
+    return _shared(("gpt", steps, seed, corpus.fingerprint), build, progress)
+
+
+def tiny_bert(
+    steps: int = 600, seed: int = 0, progress: ProgressFn = None, width: int = BERT_WIDTH
+) -> Trained:
+    corpus = load_corpus()
+
+    def build() -> Trained:
+        torch.manual_seed(seed)
+        model = Bert(bert_config(corpus.tokenizer.vocab_size, width))
+        config = train_config("mlm", steps, seed)
+        names = ("uniform", "unigram")
+        return train_with_curve(model, corpus, config, names, progress, "BERT · ")
+
+    return _shared(("bert", steps, seed, width, corpus.fingerprint), build, progress)
+
+
+def scaled(progress: ProgressFn, start: float, end: float) -> ProgressFn:
+    """A progress callback for one phase of a longer run: maps [0, 1] onto [start, end]."""
+    if progress is None:
+        return None
+    return lambda done, text, curve=None: progress(start + (end - start) * done, text, curve)
+
+
+def parameter_count(model: nn.Module) -> int:
+    """Unique parameters: a tied matrix counts once."""
+    return sum(p.numel() for p in model.parameters())
+
+
+def code_block(text: str, width: int = 88) -> str:
+    """text as a fenced markdown block, so $, * and other markdown in it are shown as typed; lines
+    longer than width are wrapped for display."""
+    lines = []
+    for line in text.split("\n"):
+        lines += textwrap.wrap(
+            line, width, expand_tabs=False, replace_whitespace=False, drop_whitespace=False
+        ) or [""]
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n" + "\n".join(lines) + f"\n{fence}"

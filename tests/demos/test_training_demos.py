@@ -1,0 +1,234 @@
+"""The training demos, headless: each runs with its defaults (fixed seeds), every Check passes, the
+key claim holds again on the returned numbers, and progress is reported in order up to the end.
+
+The models are trained on a snapshot of the question bank taken at the start, so that questions
+written while the tests run cannot change the corpus halfway. Trained models are cached in the
+process, so later tests reuse the GPT and BERT that earlier ones trained (as the app does).
+"""
+
+import math
+import shutil
+import threading
+
+import pytest
+import torch
+
+from minimodels.results import Check, Lines, Metric, Table, Text
+from studyapp.demos import REGISTRY, run_demo
+from tests.bankfixtures import REPO
+
+TRAINING = [d for d in REGISTRY.values() if d.trains]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def bank_snapshot(tmp_path_factory):
+    snapshot = tmp_path_factory.mktemp("bank") / "questions"
+    shutil.copytree(REPO / "questions", snapshot)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("STUDYAPP_BANK", str(snapshot))
+        yield snapshot
+
+
+class Recorder:
+    """A progress callback that remembers every call."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, done, text, curve=None):
+        assert isinstance(text, str) and text
+        if curve is not None:
+            lengths = {len(v) for v in curve.values()}
+            assert len(lengths) == 1, f"curve series of different lengths: {lengths}"
+            assert "step" in curve
+        self.calls.append(done)
+
+    def check(self):
+        assert self.calls, "progress was never called"
+        assert all(0.0 <= d <= 1.0 for d in self.calls)
+        assert all(a <= b for a, b in zip(self.calls, self.calls[1:], strict=False)), self.calls
+        assert self.calls[-1] >= 0.99
+
+
+def run(demo_id: str, **values):
+    recorder = Recorder()
+    parts = run_demo(REGISTRY[demo_id], values, progress=recorder)
+    recorder.check()
+    checks = [p for p in parts if isinstance(p, Check)]
+    assert checks, "a demo states at least one claim"
+    for c in checks:
+        assert c.passed, f"{demo_id}: {c.claim['en']} — {c.detail}"
+    return parts
+
+
+def of(parts, kind):
+    return [p for p in parts if isinstance(p, kind)]
+
+
+def metric(parts, en_label: str):
+    [m] = [p for p in of(parts, Metric) if p.label["en"] == en_label]
+    return m.value
+
+
+def test_every_training_demo_is_registered_with_a_module_and_defaults_matching_its_signature():
+    import inspect
+
+    from studyapp.demos import load_compute
+
+    assert {d.id for d in TRAINING} == {
+        "gpt-train",
+        "bert-fill-mask",
+        "bert-gibbs",
+        "clm-vs-mlm",
+        "decoding",
+        "gpt1-aux-loss",
+        "decoder-vs-encdec",
+    }
+    for demo in TRAINING:
+        signature = inspect.signature(load_compute(demo))
+        assert "progress" in signature.parameters
+        for p in demo.params:
+            assert signature.parameters[p.name].default == p.default, (demo.id, p.name)
+
+
+@pytest.mark.slow
+def test_gpt_train_with_defaults_beats_the_bigram_and_starts_near_ln_v():
+    parts = run("gpt-train")
+    [curve] = of(parts, Lines)
+    val = curve.series["val loss"]
+    assert val[-1] < curve.series["bigram baseline"][-1]
+    assert abs(val[0] - curve.series["uniform baseline"][0]) < 0.3
+    # The baselines are ordered as they should be: each knows more than the one before.
+    assert (
+        curve.series["uniform baseline"][0]
+        > curve.series["unigram baseline"][0]
+        > curve.series["bigram baseline"][0]
+    )
+    assert curve.x[0] == 0 and curve.x[-1] == REGISTRY["gpt-train"].defaults()["steps"]
+    sample = of(parts, Text)[-1].markdown
+    assert "Attention " in sample
+
+
+@pytest.mark.slow
+def test_decoding_greedy_repeats_most_and_is_deterministic():
+    parts = run("decoding")  # the same GPT as gpt-train: cached, no second training
+    [table] = of(parts, Table)
+    repetition = {row[0]: float(row[1].rstrip("%")) for row in table.rows}
+    greedy = repetition.pop("greedy")
+    assert all(greedy >= r for r in repetition.values())
+    nll = {row[0]: row[2] for row in table.rows}
+    assert nll["greedy"] == min(nll.values())  # the likeliest text, yet the most repetitive
+
+
+@pytest.mark.slow
+def test_gpt1_aux_loss_keeps_the_language_model():
+    parts = run("gpt1-aux-loss")
+    [table] = of(parts, Table)
+    lm_loss = {row[0]: row[3] for row in table.rows}
+    assert lm_loss["L2 + 0.5·L1"] < lm_loss["L2 only"]
+    task, lm = of(parts, Lines)
+    for curves in (task, lm):
+        assert len(curves.series) == 2
+        assert all(len(v) == len(curves.x) for v in curves.series.values())
+
+
+@pytest.mark.slow
+def test_clm_vs_mlm_signal_shares():
+    parts = run("clm-vs-mlm")
+    clm = metric(parts, "causal LM: positions with a target")
+    mlm = metric(parts, "masked LM: positions with a target")
+    assert clm == "100.0%"
+    assert abs(float(mlm.rstrip("%")) - 15.0) < 1.0
+    [table] = of(parts, Table)
+    gpt_n, bert_n = (int(v.replace(",", "")) for v in table.rows[0][1:])
+    assert abs(gpt_n - bert_n) / gpt_n < 0.05
+
+
+@pytest.mark.slow
+def test_bert_fill_mask_beats_unigram_and_ranks_candidates():
+    parts = run("bert-fill-mask")
+    assert metric(parts, "masked-LM val loss") < metric(parts, "unigram baseline")
+    tables = of(parts, Table)
+    default_text = REGISTRY["bert-fill-mask"].defaults()["text"]
+    assert len(tables) == default_text.count("[MASK]")
+    for t in tables:
+        probs = [float(r[2].rstrip("%")) for r in t.rows]
+        assert len(probs) == 5 and probs == sorted(probs, reverse=True)
+    assert "[MASK]" not in of(parts, Text)[-1].markdown["en"]
+
+
+@pytest.mark.slow
+def test_bert_fill_mask_without_a_mask_explains_instead_of_failing():
+    parts = run("bert-fill-mask", text="no blank here")  # the cached BERT
+    assert not of(parts, Table)
+    assert "[MASK]" in of(parts, Text)[-1].markdown["en"]
+
+
+@pytest.mark.slow
+def test_bert_gibbs_chain_fills_every_position():
+    parts = run("bert-gibbs")
+    defaults = REGISTRY["bert-gibbs"].defaults()
+    assert metric(parts, "steps") == defaults["iterations"]
+    block = of(parts, Text)[1].markdown  # the final text in a fenced code block
+    final = block.split("\n", 1)[1].rsplit("\n", 1)[0]
+    assert "[MASK]" not in final and len(final) == defaults["length"]
+    assert "Markov random field" in of(parts, Text)[-1].markdown["en"]
+
+
+@pytest.mark.slow
+def test_the_listed_gibbs_loop_is_the_engines_gibbs_chain():
+    from minimodels.demos.bert_gibbs import gibbs_steps
+    from minimodels.demos.trained import tiny_bert
+    from minimodels.sampling import gibbs_sample
+
+    bert = tiny_bert(600, 0)  # cached by the tests above
+    tok = bert.tokenizer
+    kwargs = dict(length=12, iterations=60, burn_in=20, top_k=5)
+    ours, _ = gibbs_steps(
+        bert.model,
+        *kwargs.values(),
+        tok.token_to_id,
+        tok.special_ids,
+        torch.Generator().manual_seed(3),
+    )
+    engine = gibbs_sample(
+        bert.model,
+        cls_id=tok.token_to_id["[CLS]"],
+        sep_id=tok.token_to_id["[SEP]"],
+        mask_id=tok.token_to_id["[MASK]"],
+        special_ids=tok.special_ids,
+        generator=torch.Generator().manual_seed(3),
+        **kwargs,
+    )
+    assert torch.equal(ours, engine[0])
+
+
+@pytest.mark.slow
+def test_decoder_vs_encdec_equal_size_and_both_learn_the_task():
+    parts = run("decoder-vs-encdec")
+    [table] = of(parts, Table)
+    counts = [int(r[1].replace(",", "")) for r in table.rows]
+    assert abs(counts[0] - counts[1]) / max(counts) <= 0.10
+    for row in table.rows:
+        assert float(row[2].rstrip("%")) >= 90.0, row  # exact match after the default run
+    loss_curves, match_curves = of(parts, Lines)
+    for series in loss_curves.series.values():
+        assert series[-1] < series[0] / 10
+
+
+def test_two_sessions_asking_at_once_train_one_model():
+    from minimodels.demos.trained import tiny_gpt
+
+    results, calls = [], []
+
+    def ask():
+        results.append(tiny_gpt(20, 123, lambda done, text, curve=None: calls.append(text)))
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results[0] is results[1]
+    assert sum("step 20/20" in c for c in calls) == 1  # trained once
+    assert math.isfinite(results[0].val_loss)
