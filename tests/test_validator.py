@@ -45,7 +45,10 @@ CASES: dict[str, tuple[str | bytes, list[str]]] = {
         "# yaml-language-server: $schema=../schema.json\n- id: sample-question\n",
         [f"{F}:2:Y008"],
     ),
-    "Y009": (replace_line(VALID, 16, "    where: Section 3.1 (Task #1 Masked LM)"), [f"{F}:16:Y009"]),
+    "Y009": (
+        replace_line(VALID, 16, "    where: Section 3.1 (Task #1 Masked LM)"),
+        [f"{F}:16:Y009"],
+    ),
     "S001": (replace_line(VALID, 9, ""), [f"{F}:7:S001"]),
     "S002": (replace_line(VALID, 5, "difficulty: 5"), [f"{F}:5:S002"]),
     "S003": (insert_after(VALID, 6, "hint: think of the mask"), [f"{F}:7:S003"]),
