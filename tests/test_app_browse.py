@@ -94,10 +94,17 @@ def test_raw_html_in_the_bank_is_not_rendered(app, tmp_path):
 
 
 def test_shipped_bank_renders_every_question_in_both_languages(app):
+    from studyapp.bank import load_bank
+
+    questions = load_bank(REPO / "questions").questions
     for lang in ("en", "zh"):
         at = app(REPO / "questions", query={"lang": lang})
         assert not at.exception
         assert not [e for e in at.expander if "could not be loaded" in e.label]
+        assert len(at.expander) == len(questions)  # one per question, answer inside
+        shown = "\n".join(m.value for m in at.markdown)
+        for q in questions.values():
+            assert getattr(q.answer, lang).strip()[:40] in shown, (lang, q.id)
 
 
 def test_source_locators_are_shown_literally(app, tmp_path):
