@@ -1,6 +1,7 @@
 """Benchmark: how long a rerun of the Quiz page takes against a rerun of an empty Streamlit page.
 
     python -m studyapp.bench [--runs 30]
+    python -m studyapp.bench --demos [--runs 3]
 
 Two measurements, each the median of `--runs` reruns, the two pages interleaved so that load on
 the machine hits both alike:
@@ -15,6 +16,11 @@ the machine hits both alike:
 
 The Quiz page is measured mid-quiz, with a question on screen, on the shipped bank and a
 throw-away progress database.
+
+With `--demos`, every registered demo instead: its cold time (a fresh process with torch already
+imported runs it once with default parameters; median of `--runs` processes, one for training
+demos), the time to its first live progress point (training demos), and a cached re-render (the
+Demos page rerun under AppTest once the result is cached; median of 5).
 """
 
 from __future__ import annotations
@@ -119,12 +125,82 @@ def script_medians(runs: int, tmp: Path) -> tuple[float, float, bool]:
     )
 
 
+COLD = """
+import json, sys, time
+import torch  # imported before the clock starts: every page that shows a demo pays it once
+from studyapp.demos import REGISTRY, run_demo
+demo = REGISTRY[sys.argv[1]]
+start, first = time.perf_counter(), []
+def progress(done, text, curve=None):
+    if not first:
+        first.append(time.perf_counter() - start)
+parts = run_demo(demo, progress=progress)
+total = time.perf_counter() - start
+beat = [p.value for p in parts if type(p).__name__ == "Metric" and "bigram" in str(p.label)]
+print(json.dumps({"total": total, "first": first[0] if first else None, "beat": beat}))
+"""
+
+
+def demo_timings(runs: int, tmp: Path) -> list[dict]:
+    import json
+    import subprocess
+
+    from streamlit.testing.v1 import AppTest
+
+    from studyapp.demos import REGISTRY
+
+    os.environ["STUDYAPP_DB"] = str(tmp / "demos.db")
+    rows = []
+    for demo in REGISTRY.values():
+        colds = []
+        for _ in range(1 if demo.trains else runs):
+            out = subprocess.run(
+                [sys.executable, "-c", COLD, demo.id], capture_output=True, text=True, check=True
+            )
+            colds.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        app = AppTest.from_file(str(APP), default_timeout=600)
+        app.query_params["demo"] = demo.id
+        app.run()  # computes (or trains) once and caches
+        reruns = []
+        for _ in range(5):
+            start = time.perf_counter()
+            app.run()
+            reruns.append((time.perf_counter() - start) * 1000)
+        rows.append(
+            {
+                "id": demo.id,
+                "trains": demo.trains,
+                "cold_s": statistics.median(c["total"] for c in colds),
+                "first_s": colds[0]["first"],
+                "beat": colds[0]["beat"],
+                "cached_ms": statistics.median(reruns),
+                "error": bool(app.exception),
+            }
+        )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--runs", type=int, default=None)
+    parser.add_argument("--demos", action="store_true", help="time every live demo instead")
     args = parser.parse_args()
+    if args.demos:
+        with tempfile.TemporaryDirectory() as tmp:
+            rows = demo_timings(args.runs or 3, Path(tmp))
+        print("| demo | kind | cold (s) | first progress (s) | cached re-render (ms) |")
+        print("|---|---|---:|---:|---:|")
+        for r in rows:
+            first = "" if r["first_s"] is None else f"{r['first_s']:.1f}"
+            beat = f" (beats bigram at {r['beat'][0]} s)" if r["beat"] else ""
+            kind = "training" if r["trains"] else "analytic"
+            print(
+                f"| {r['id']} | {kind} | {r['cold_s']:.2f}{beat} | {first} | {r['cached_ms']:.0f} |"
+            )
+        return
+    args.runs = args.runs or 30
     with tempfile.TemporaryDirectory() as tmp:
         empty, quiz = browser_medians(args.runs, Path(tmp))
         s_empty, s_quiz, torch_loaded = script_medians(args.runs, Path(tmp))

@@ -71,7 +71,7 @@ def render_part(part, lang: str) -> None:
     elif isinstance(part, Table):
         if part.title:
             st.markdown(f"**{label(part.title, lang)}**")
-        st.dataframe(pd.DataFrame(part.rows, columns=part.columns), hide_index=True)
+        st.dataframe(table_frame(part), hide_index=True)
     elif isinstance(part, Lines):
         if part.title:
             st.markdown(f"**{label(part.title, lang)}**")
@@ -194,6 +194,16 @@ def render_demo(demo: Demo, lang: str, key: str) -> None:
     with st.expander(tr("show_code", lang), icon=":material/code:"):
         st.caption(f"`{demo.compute.partition(':')[0].replace('.', '/')}.py`")
         st.code(source_of(demo), language="python", line_numbers=True)
+
+
+def table_frame(part: Table) -> pd.DataFrame:
+    """The table as a DataFrame the browser can receive: a column mixing numbers and text
+    ("—" for "not measured") is sent as text, which Arrow would otherwise refuse."""
+    frame = pd.DataFrame(part.rows, columns=part.columns)
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            frame[column] = frame[column].map(str)
+    return frame
 
 
 def curve_x(curve: dict) -> str:

@@ -61,3 +61,13 @@ def test_a_training_demo_reruns_from_the_cache(env):
     at.run()  # a rerun takes the result from the cache, which must not replay the progress bar
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.success or at.get("vega_lite_chart")
+
+
+def test_tables_mixing_numbers_and_text_reach_the_browser():
+    import pyarrow as pa
+
+    from minimodels.results import Table
+    from studyapp.demo_ui import table_frame
+
+    frame = table_frame(Table(columns=["run", "loss"], rows=[["aux", 3.7], ["plain", "—"]]))
+    assert pa.Table.from_pandas(frame).column("loss").to_pylist() == ["3.7", "—"]
