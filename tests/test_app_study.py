@@ -226,3 +226,26 @@ def test_browse_filters_due_and_never_seen(env):
     assert "2 of 3 questions" in at.caption[0].value
     at.multiselect(key="browse_status").unselect("new").select("due").run()
     assert "0 of 3 questions" in at.caption[0].value  # answered right: due in minutes, not now
+
+
+def test_settings_export_then_import_through_the_widgets(env):
+    at = start_quiz_of(open_app("quiz"), "numeric")
+    at.text_input[0].input("124439808").run()
+    click(at, "Check answer")
+    with ProgressStore(env) as store:
+        exported = store.export_json(store.default_profile().id)  # what the download button serves
+        second = store.create_profile("second")
+    at.switch_page("app_pages/settings.py").run()
+    assert [b.label for b in at.get("download_button")] == ["Export progress (JSON)"]
+    at.selectbox[0].set_value(second.id).run()
+    assert not at.exception
+    at.file_uploader[0].set_value(("progress.json", exported.encode(), "application/json")).run()
+    click(at, "Import into this profile")
+    assert "Imported 1 reviews (0 were already here)." in at.success[0].value
+    click(at, "Import into this profile")
+    assert "Imported 0 reviews (1 were already here)." in at.success[0].value
+    at.file_uploader[0].set_value(("broken.json", b"{not json", "application/json")).run()
+    click(at, "Import into this profile")
+    assert at.error[0].value.startswith("Nothing was imported:")
+    with ProgressStore(env) as store:
+        assert [e.question_id for e in store.reviews(second.id)] == ["gpt2-small-params"]
