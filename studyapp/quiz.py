@@ -86,6 +86,12 @@ def parse_number(text: str) -> float | None:
     return value if value == value and abs(value) != float("inf") else None
 
 
+def format_number(value: float) -> str:
+    """A number as the bank states it: whole numbers exact with thousands separators
+    (124,439,808, never 1.2444e+08), others as Python writes them (0.004082)."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,}"
+
+
 def grade_numeric(q: Question, value: float) -> bool:
     assert q.numeric is not None
     # A relative epsilon so that 0.1 + 0.2 style rounding never fails an exact answer.

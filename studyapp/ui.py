@@ -15,7 +15,7 @@ import streamlit as st
 from studyapp.bank import default_bank_dir, get_bank
 from studyapp.i18n import LANGUAGES, tr
 from studyapp.progress import Profile, ProgressStore, default_db_path
-from studyapp.quiz import Outcome, grade_choice, grade_numeric, parse_number
+from studyapp.quiz import Outcome, format_number, grade_choice, grade_numeric, parse_number
 from studyapp.scheduling import Rating, format_interval, preview_intervals
 from studyapp.schema import Question
 from studyapp.validate import Report
@@ -117,9 +117,9 @@ def render_answer(
             tr(
                 "numeric_answer",
                 lang,
-                value=f"{q.numeric.value:,g}",
+                value=format_number(q.numeric.value),
                 unit=q.numeric.unit,
-                tolerance=f"{q.numeric.tolerance:,g}",
+                tolerance=format_number(q.numeric.tolerance),
             )
         )
     if q.choices and with_options:
@@ -265,4 +265,6 @@ def _numeric(q: Question, lang: str, state: dict, key: str) -> None:
     (st.success if state["correct"] else st.error)(
         tr("right" if state["correct"] else "wrong_answer", lang)
     )
-    st.markdown(tr("you_said", lang, value=f"{state['value']:,g} {q.numeric.unit}".strip()))
+    st.markdown(
+        tr("you_said", lang, value=f"{format_number(state['value'])} {q.numeric.unit}".strip())
+    )

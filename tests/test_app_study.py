@@ -114,6 +114,9 @@ def test_numeric_answer_parses_people_numbers_and_rejects_text(env):
     click(at, "Check answer")
     assert at.success[0].value == "Right."
     assert reviews(env) == [("gpt2-small-params", 3, True)]
+    shown = [m.value for m in at.markdown]
+    assert "You answered 124,439,808 parameters." in shown
+    assert "Answer: 124,439,808 parameters (± 0)" in shown
 
 
 def test_recall_reveals_then_rates_with_intervals_on_the_buttons(env):

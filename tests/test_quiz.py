@@ -3,7 +3,14 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from studyapp.quiz import Outcome, grade_choice, grade_numeric, parse_number, start_quiz
+from studyapp.quiz import (
+    Outcome,
+    format_number,
+    grade_choice,
+    grade_numeric,
+    parse_number,
+    start_quiz,
+)
 from studyapp.schema import Question
 
 TEXT = {"en": "x", "zh": "x"}
@@ -96,3 +103,10 @@ def test_numbers_as_people_type_them():
 def test_parse_number_reads_back_what_python_prints(value):
     assert parse_number(repr(value)) == value
     assert parse_number(f"{value:,}") == value
+
+
+def test_answers_are_shown_exactly():
+    assert format_number(124_439_808.0) == "124,439,808"
+    assert format_number(0.004082) == "0.004082"
+    assert format_number(3.3616) == "3.3616"
+    assert format_number(0) == "0"
