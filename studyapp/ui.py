@@ -14,7 +14,7 @@ import streamlit as st
 
 from studyapp.bank import default_bank_dir, get_bank
 from studyapp.i18n import LANGUAGES, tr
-from studyapp.progress import Profile, ProgressStore, default_db_path
+from studyapp.progress import Profile, ProgressStore, UnknownProfileError, default_db_path
 from studyapp.quiz import Outcome, format_number, grade_choice, grade_numeric, parse_number
 from studyapp.scheduling import Rating, format_interval, preview_intervals
 from studyapp.schema import Question
@@ -50,8 +50,11 @@ def profile() -> Profile:
     """The learner's profile: the one picked in Settings this session, else the default one."""
     db = store()
     chosen = st.session_state.get("profile_id")
-    if chosen is not None and any(p.id == chosen for p in db.list_profiles()):
-        return db.profile(chosen)
+    if chosen is not None:
+        try:
+            return db.profile(chosen)
+        except UnknownProfileError:  # deleted in another session
+            pass
     return db.default_profile()
 
 
@@ -108,6 +111,15 @@ def difficulty_label(level: int, lang: str) -> str:
     return tr(f"difficulty_{level}", lang)
 
 
+def options_with_reasons(q: Question, lang: str, order, picked: set[int] = frozenset()) -> None:
+    """Every option marked right or wrong, with why; the learner's picks carry an arrow."""
+    for i in order:
+        choice = q.choices[i]
+        mark = ":green[✔]" if choice.correct else ":red[✘]"
+        mine = " ⟵" if i in picked else ""
+        st.markdown(f"{mark} {getattr(choice.text, lang)}{mine}\n\n> {getattr(choice.why, lang)}")
+
+
 def render_answer(
     q: Question, lang: str, report: Report | None, *, with_options: bool = True
 ) -> None:
@@ -124,9 +136,7 @@ def render_answer(
         )
     if q.choices and with_options:
         st.markdown(f"**{tr('options', lang)}**")
-        for choice in q.choices:
-            mark = ":green[✔]" if choice.correct else ":red[✘]"
-            st.markdown(f"{mark} {getattr(choice.text, lang)}\n\n> {getattr(choice.why, lang)}")
+        options_with_reasons(q, lang, range(len(q.choices)))
     st.markdown(f"**{tr('answer', lang)}**")
     st.markdown(getattr(q.answer, lang))
     st.markdown(f"**{tr('sources', lang)}**")
@@ -237,11 +247,7 @@ def _choice(q: Question, lang: str, state: dict, key: str, order: list[int]) -> 
     (st.success if state["correct"] else st.error)(
         tr("right" if state["correct"] else "wrong_answer", lang)
     )
-    for i in order:
-        choice = q.choices[i]
-        mark = ":green[✔]" if choice.correct else ":red[✘]"
-        mine = " ⟵" if i in picked else ""
-        st.markdown(f"{mark} {label(i)}{mine}\n\n> {getattr(choice.why, lang)}")
+    options_with_reasons(q, lang, order, picked)
 
 
 def _numeric(q: Question, lang: str, state: dict, key: str) -> None:
