@@ -7,9 +7,10 @@ Deep links at the root open their page: `?q=<id>` a question, `?topic=<topic>` a
 import streamlit as st
 
 from studyapp.i18n import tr
+from studyapp.ui import current_language
 
 st.set_page_config(page_title="studyapp", page_icon=":material/school:", layout="wide")
-lang = st.session_state.get("language") or st.query_params.get("lang", "en")
+lang = current_language()
 ICONS = {
     "today": ":material/today:",
     "quiz": ":material/quiz:",

@@ -58,6 +58,15 @@ def profile() -> Profile:
     return db.default_profile()
 
 
+def current_language() -> str:
+    """This session's language: chosen earlier in the session, else the URL's, else the profile's."""
+    chosen = st.session_state.get("language")
+    if chosen in LANGUAGES:
+        return chosen
+    wanted = st.query_params.get("lang")
+    return wanted if wanted in LANGUAGES else profile().language
+
+
 def language() -> str:
     """The interface language, chosen at the top of every page and kept in the URL (`?lang=zh`).
 
@@ -65,9 +74,7 @@ def language() -> str:
     own session key: a widget's value would be dropped when the learner changes page.
     """
     state = st.session_state
-    if state.get("language") not in LANGUAGES:
-        wanted = st.query_params.get("lang")
-        state.language = wanted if wanted in LANGUAGES else profile().language
+    state.language = current_language()
     # Top right of the page, not in a sidebar: the sidebar panel alone made every rerun of a page
     # about a quarter slower in the browser (see studyapp/bench.py).
     choice = st.container(horizontal_alignment="right").segmented_control(

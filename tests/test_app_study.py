@@ -252,3 +252,11 @@ def test_settings_export_then_import_through_the_widgets(env):
     assert at.error[0].value.startswith("Nothing was imported:")
     with ProgressStore(env) as store:
         assert [e.question_id for e in store.reviews(second.id)] == ["gpt2-small-params"]
+
+
+def test_a_chinese_profile_opens_in_chinese(env):
+    with ProgressStore(env) as store:
+        store.update_settings(store.default_profile().id, language="zh")
+    at = open_app()
+    assert at.title[0].value == "今日"
+    assert at.query_params["lang"] == "zh"
