@@ -6,6 +6,7 @@ shows as text, never runs.
 
 from __future__ import annotations
 
+import random
 import re
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -184,6 +185,7 @@ def answer_card(
     """Ask `q`, take the learner's answer, record it as a review, then explain.
 
     Returns the outcome once the review is saved, None while the learner is still answering.
+    A choice question's options come in `order`, or shuffled when none is given.
     Nothing is graded and no answer is shown before the learner acts.
     """
     state = st.session_state.setdefault(key, {"stage": "ask"})
@@ -191,7 +193,9 @@ def answer_card(
     if q.type == "recall":
         _recall(q, lang, state, key)
     elif q.type == "choice":
-        _choice(q, lang, state, key, order or list(range(len(q.choices or []))))
+        if order is None:  # shuffled once per card, so the right option is not always first
+            order = state.setdefault("order", random.sample(range(len(q.choices)), len(q.choices)))
+        _choice(q, lang, state, key, order)
     else:
         _numeric(q, lang, state, key)
     if state["stage"] != "done":

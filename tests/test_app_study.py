@@ -260,3 +260,22 @@ def test_a_chinese_profile_opens_in_chinese(env):
     at = open_app()
     assert at.title[0].value == "今日"
     assert at.query_params["lang"] == "zh"
+
+
+def test_review_and_question_pages_shuffle_the_options(env, tmp_path):
+    text = (tmp_path / "questions" / "bert" / "pick-the-encoder.yaml").read_text()
+    options = "".join(
+        f"  - text: {{en: Option {i}, zh: 选项 {i}}}\n    correct: {str(i == 0).lower()}\n"
+        f"    why: {{en: because {i}, zh: 因为 {i}}}\n"
+        for i in range(6)
+    )
+    text = text[: text.index("choices:")] + "choices:\n" + options
+    (tmp_path / "questions" / "bert" / "pick-the-encoder.yaml").write_text(text)
+    firsts = set()
+    for _ in range(8):
+        at = open_app(q="pick-the-encoder")
+        shown = at.radio[0].options
+        firsts.add(shown[0])
+        at.run()  # a rerun keeps the order of this card
+        assert at.radio[0].options == shown
+    assert len(firsts) > 1
