@@ -6,9 +6,11 @@ Deep links at the root open their page: `?q=<id>` a question, `?topic=<topic>` a
 
 import streamlit as st
 
+from studyapp.heap import freeze_long_lived
 from studyapp.i18n import tr
 from studyapp.ui import current_language
 
+freeze_long_lived()  # Streamlit's collection after each run then skips what lives as long as the server
 st.set_page_config(page_title="studyapp", page_icon=":material/school:", layout="wide")
 lang = current_language()
 ICONS = {

@@ -3,19 +3,19 @@
     python -m studyapp.bench [--runs 30]
     python -m studyapp.bench --demos [--runs 3]
 
-Two measurements, each the median of `--runs` reruns, the two pages interleaved so that load on
-the machine hits both alike:
+Each figure is the median of `--runs` reruns, the pages interleaved so that load on the machine hits
+all alike:
 
-- end to end, as a learner sees it: the real `studyapp` server and a plain `streamlit run` of an
-  empty script, each on its own loopback port, driven by Debian's Chromium. A rerun is triggered
-  with Streamlit's `r` shortcut and timed in the page, from the key press to the moment the app
-  reports that the script has finished (`data-test-script-state` back to `notRunning`).
-- script only: the same two scripts under Streamlit's in-process runner (AppTest), which leaves
-  out the browser and the websocket and so shows the cost of the script itself (pages compiled
+- end to end, as a learner sees it: real servers on loopback ports driven by Debian's Chromium. A
+  rerun is triggered with Streamlit's `r` shortcut and timed in the page, from the key press to the
+  moment the app reports that the script has finished (`data-test-script-state` back to
+  `notRunning`). Pages: an empty script under a plain `streamlit run` with Streamlit's defaults
+  (the target's baseline); the same empty script freezing long-lived objects as studyapp does
+  (`studyapp.heap`), which shows what our pages themselves cost; the Quiz page mid-quiz and the
+  Today page, served by the `studyapp` command on the shipped bank and a throw-away database.
+- script only: the empty script and the Quiz page under Streamlit's in-process runner (AppTest),
+  which leaves out the browser, the websocket and the collection after the run (pages compiled
   once, as the server does).
-
-The Quiz page is measured mid-quiz, with a question on screen, on the shipped bank and a
-throw-away progress database.
 
 With `--demos`, every registered demo instead: its cold time (a fresh process with torch already
 imported runs it once with default parameters; median of `--runs` processes, one for training
@@ -37,6 +37,8 @@ from pathlib import Path
 from studyapp.liveserver import LiveServer, launch_chromium, wait_idle
 
 APP = Path(__file__).resolve().parent / "app.py"
+EMPTY = "import streamlit as st\n"
+EMPTY_FROZEN = EMPTY + "from studyapp.heap import freeze_long_lived\n\nfreeze_long_lived()\n"
 WATCH_STATE = """() => {
   const app = document.querySelector('[data-testid=stApp]');
   window.__states = [];
@@ -44,35 +46,43 @@ WATCH_STATE = """() => {
       [performance.now(), app.getAttribute('data-test-script-state')]
   )).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
 }"""
-FINISHED_AFTER = "t0 => window.__states.find(s => s[0] >= t0 && s[1] === 'notRunning')"
+FINISHED_AFTER = "window.__states.find(s => s[0] >= t0 && s[1] === 'notRunning')"
 
 
 def rerun_ms(page) -> float:
     t0 = page.evaluate("() => performance.now()")
     page.keyboard.press("r")
-    page.wait_for_function(
-        f"t0 => !!({FINISHED_AFTER.split(' => ', 1)[1]})", arg=t0, timeout=30_000
-    )
-    return page.evaluate(f"t0 => ({FINISHED_AFTER.split(' => ', 1)[1]})[0] - t0", t0)
+    page.wait_for_function(f"t0 => !!({FINISHED_AFTER})", arg=t0, timeout=30_000)
+    return page.evaluate(f"t0 => ({FINISHED_AFTER})[0] - t0", t0)
 
 
-def browser_medians(runs: int, tmp: Path) -> tuple[float, float]:
+def browser_medians(runs: int, tmp: Path) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
     bin_dir = Path(sys.executable).parent
-    empty_script = tmp / "empty.py"
-    empty_script.write_text("import streamlit as st\n")
+    streamlit = str(bin_dir / "streamlit")
+    studyapp = shutil.which("studyapp", path=str(bin_dir)) or "studyapp"
+    (tmp / "empty.py").write_text(EMPTY)
+    (tmp / "empty_frozen.py").write_text(EMPTY_FROZEN)
     env = {"STUDYAPP_DB": str(tmp / "browser.db")}
-    streamlit = [str(bin_dir / "streamlit"), "run", str(empty_script)]
-    empty_server = LiveServer(streamlit, env, tmp / "empty.log")
-    app_server = LiveServer(
-        [shutil.which("studyapp", path=str(bin_dir)) or "studyapp"], env, tmp / "app.log"
-    )
+    servers = {
+        "empty": LiveServer([streamlit, "run", str(tmp / "empty.py")], env, tmp / "empty.log"),
+        "empty_frozen": LiveServer(
+            [streamlit, "run", str(tmp / "empty_frozen.py")], env, tmp / "frozen.log"
+        ),
+        "app": LiveServer([studyapp], env, tmp / "app.log"),
+    }
+    urls = {
+        "empty": servers["empty"].url,
+        "empty_frozen": servers["empty_frozen"].url,
+        "quiz": f"{servers['app'].url}/quiz",
+        "today": servers["app"].url,
+    }
     try:
         with sync_playwright() as p:
             browser = launch_chromium(p)
             pages = {}
-            for name, url in (("empty", empty_server.url), ("quiz", f"{app_server.url}/quiz")):
+            for name, url in urls.items():
                 page = browser.new_page()
                 page.goto(url)
                 wait_idle(page)
@@ -80,7 +90,8 @@ def browser_medians(runs: int, tmp: Path) -> tuple[float, float]:
                     page.get_by_role("button", name="Start quiz").click()
                     wait_idle(page)
                 page.evaluate(WATCH_STATE)
-                rerun_ms(page)  # warm-up
+                for _ in range(3):  # warm-up: the first runs import the page's modules
+                    rerun_ms(page)
                 pages[name] = page
             timings = {name: [] for name in pages}
             for _ in range(runs):
@@ -88,9 +99,9 @@ def browser_medians(runs: int, tmp: Path) -> tuple[float, float]:
                     timings[name].append(rerun_ms(page))
             browser.close()
     finally:
-        empty_server.stop()
-        app_server.stop()
-    return statistics.median(timings["empty"]), statistics.median(timings["quiz"])
+        for server in servers.values():
+            server.stop()
+    return {name: statistics.median(t) for name, t in timings.items()}
 
 
 def script_medians(runs: int, tmp: Path) -> tuple[float, float, bool]:
@@ -100,13 +111,16 @@ def script_medians(runs: int, tmp: Path) -> tuple[float, float, bool]:
     # The server compiles each page once; AppTest would recompile it on every run.
     compiled: dict[str, object] = {}
     compile_page = PagesManager.get_page_script_byte_code
-    PagesManager.get_page_script_byte_code = lambda self, path: compiled.setdefault(
-        path, compile_page(self, path)
-    )
 
+    def compile_once(self, path):
+        if path not in compiled:
+            compiled[path] = compile_page(self, path)
+        return compiled[path]
+
+    PagesManager.get_page_script_byte_code = compile_once
     os.environ["STUDYAPP_DB"] = str(tmp / "apptest.db")
     empty_script = tmp / "empty.py"
-    empty_script.write_text("import streamlit as st\n")
+    empty_script.write_text(EMPTY)
     empty = AppTest.from_file(str(empty_script), default_timeout=60).run()
     quiz = AppTest.from_file(str(APP), default_timeout=60).run()
     quiz.switch_page("app_pages/quiz.py").run()
@@ -118,6 +132,7 @@ def script_medians(runs: int, tmp: Path) -> tuple[float, float, bool]:
             start = time.perf_counter()
             app.run()
             timings[name].append((time.perf_counter() - start) * 1000)
+    PagesManager.get_page_script_byte_code = compile_page
     return (
         statistics.median(timings["empty"]),
         statistics.median(timings["quiz"]),
@@ -202,16 +217,19 @@ def main() -> None:
         return
     args.runs = args.runs or 30
     with tempfile.TemporaryDirectory() as tmp:
-        empty, quiz = browser_medians(args.runs, Path(tmp))
+        m = browser_medians(args.runs, Path(tmp))
         s_empty, s_quiz, torch_loaded = script_medians(args.runs, Path(tmp))
-    print(f"medians of {args.runs} reruns           empty page   quiz page   ratio")
-    print(
-        f"end to end (Chromium, real server)  {empty:8.1f} ms {quiz:8.1f} ms   {quiz / empty:.2f}x"
-    )
-    print(
-        f"script only (AppTest)               {s_empty:8.1f} ms {s_quiz:8.1f} ms   {s_quiz / s_empty:.2f}x"
-    )
-    print("target: end-to-end ratio <= 1.25x")
+    base = m["empty"]
+    print(f"medians of {args.runs} reruns, end to end (Chromium, real servers)")
+    for name, label in (
+        ("empty", "empty page, Streamlit's defaults (baseline)"),
+        ("empty_frozen", "empty page, long-lived objects frozen"),
+        ("quiz", "Quiz page, mid-quiz (studyapp)"),
+        ("today", "Today page (studyapp)"),
+    ):
+        print(f"  {label:45s} {m[name]:7.1f} ms  {m[name] / base:5.2f}x")
+    print(f"script only (AppTest): empty {s_empty:.1f} ms, quiz {s_quiz:.1f} ms")
+    print(f"target: Quiz <= 1.25x the baseline; measured {m['quiz'] / base:.2f}x")
     print(f"torch imported by the quiz page: {torch_loaded}")
 
 
