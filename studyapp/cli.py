@@ -13,12 +13,16 @@ APP_SCRIPT = Path(__file__).resolve().parent / "app.py"
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "questions" / "schema.json"
 
 
-def run_app(streamlit_args: list[str], bank: str | None) -> int:
+def run_app(streamlit_args: list[str], bank: str | None, db: str | None = None) -> int:
     """Start Streamlit on the entry script; its own flags (--server.port ...) pass through."""
     from streamlit.web import cli as stcli
 
+    from studyapp.progress import DB_ENV
+
     if bank:
         os.environ["STUDYAPP_BANK"] = str(Path(bank).resolve())
+    if db:
+        os.environ[DB_ENV] = str(Path(db).expanduser().resolve())
     sys.argv = ["streamlit", "run", str(APP_SCRIPT), *streamlit_args]
     return stcli.main()
 
@@ -139,6 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     run = sub.add_parser("run", help="start the web app (default); Streamlit flags pass through")
     run.add_argument("--bank", help="question folder (default: $STUDYAPP_BANK or ./questions)")
+    run.add_argument(
+        "--db",
+        help="progress database (default: $STUDYAPP_DB or ~/.local/share/studyapp/progress.db)",
+    )
     val = sub.add_parser("validate", help="check question files; exit 1 on any problem")
     val.add_argument("paths", nargs="*", help="files or folders (default: the bank)")
     val.add_argument("--rules", action="store_true", help="list the rules and exit")
@@ -168,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         argv = ["run", *argv]
     args, rest = parser.parse_known_args(argv)
     if args.command == "run":
-        return run_app(rest, args.bank)
+        return run_app(rest, args.bank, args.db)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "validate":
