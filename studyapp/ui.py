@@ -214,6 +214,7 @@ def _recall(q: Question, lang: str, state: dict, key: str) -> None:
             key=f"{key}-reveal",
             type="primary",
             help=tr("think_first", lang),
+            shortcut="Space",
         ):
             state["stage"] = "revealed"
             st.rerun()
@@ -228,7 +229,12 @@ def _recall(q: Question, lang: str, state: dict, key: str) -> None:
         cols = st.columns(4)
         for col, (rating, label) in zip(cols, RATING_KEYS.items(), strict=True):
             text = f"{tr(label, lang)} · {format_interval(intervals[rating], lang)}"
-            if col.button(text, key=f"{key}-rate-{int(rating)}", use_container_width=True):
+            if col.button(
+                text,
+                key=f"{key}-rate-{int(rating)}",
+                use_container_width=True,
+                shortcut=str(int(rating)),  # Anki's keys: 1 Again, 2 Hard, 3 Good, 4 Easy
+            ):
                 _record(q, state, rating=int(rating))
                 st.rerun()
 
@@ -246,7 +252,7 @@ def _choice(q: Question, lang: str, state: dict, key: str, order: list[int]) -> 
                 tr("select_one", lang), order, format_func=label, index=None, key=f"{key}-radio"
             )
             picked = set() if one is None else {one}
-        if st.button(tr("submit", lang), key=f"{key}-submit", type="primary"):
+        if st.button(tr("submit", lang), key=f"{key}-submit", type="primary", shortcut="Enter"):
             if not picked:
                 st.warning(tr("pick_something", lang))
                 return
@@ -264,13 +270,17 @@ def _choice(q: Question, lang: str, state: dict, key: str, order: list[int]) -> 
 def _numeric(q: Question, lang: str, state: dict, key: str) -> None:
     assert q.numeric is not None
     if state["stage"] == "ask":
-        text = st.text_input(
-            f"{tr('your_number', lang)} ({q.numeric.unit})"
-            if q.numeric.unit
-            else tr("your_number", lang),
-            key=f"{key}-number",
-        )
-        if st.button(tr("submit", lang), key=f"{key}-submit", type="primary"):
+        with st.form(f"{key}-form", border=False):  # a form, so that Enter in the field submits
+            text = st.text_input(
+                f"{tr('your_number', lang)} ({q.numeric.unit})"
+                if q.numeric.unit
+                else tr("your_number", lang),
+                key=f"{key}-number",
+            )
+            submitted = st.form_submit_button(
+                tr("submit", lang), key=f"{key}-submit", type="primary"
+            )
+        if submitted:
             value = parse_number(text)
             if value is None:
                 st.warning(tr("not_a_number", lang, text=text))

@@ -106,11 +106,11 @@ def test_submitting_nothing_asks_for_an_option(env):
 
 def test_numeric_answer_parses_people_numbers_and_rejects_text(env):
     at = start_quiz_of(open_app("quiz"), "numeric")
-    at.text_input[0].input("a lot").run()
+    at.text_input[0].input("a lot")  # a form: the value goes with the submit
     click(at, "Check answer")
     assert "is not a number" in at.warning[0].value
     assert reviews(env) == []
-    at.text_input[0].input("124,439,808").run()
+    at.text_input[0].input("124,439,808")
     click(at, "Check answer")
     assert at.success[0].value == "Right."
     assert reviews(env) == [("gpt2-small-params", 3, True)]
@@ -142,7 +142,7 @@ def test_review_queue_takes_new_questions_then_is_empty(env):
             at.radio[0].set_value(at.radio[0].options and 0).run()
             click(at, "Check answer")
         else:
-            at.text_input[0].input("1").run()
+            at.text_input[0].input("1")
             click(at, "Check answer")
         assert at.success, question
         click(at, "Next question")
@@ -156,7 +156,7 @@ def test_review_queue_takes_new_questions_then_is_empty(env):
 
 def test_progress_survives_a_new_session(env):
     at = start_quiz_of(open_app("quiz"), "numeric")
-    at.text_input[0].input("124439808").run()
+    at.text_input[0].input("124439808")
     click(at, "Check answer")
     st.cache_resource.clear()  # as after a restart of the server
     at = open_app()
@@ -183,7 +183,7 @@ def test_chinese_everywhere(env):
 
 def test_statistics_after_reviews(env):
     at = start_quiz_of(open_app("quiz"), "numeric")
-    at.text_input[0].input("1").run()
+    at.text_input[0].input("1")
     click(at, "Check answer")
     at.switch_page("app_pages/stats.py").run()
     assert not at.exception
@@ -195,7 +195,7 @@ def test_statistics_after_reviews(env):
 
 def test_settings_change_retention_and_export_import_is_idempotent(env, tmp_path):
     at = start_quiz_of(open_app("quiz"), "numeric")
-    at.text_input[0].input("124439808").run()
+    at.text_input[0].input("124439808")
     click(at, "Check answer")
     at.switch_page("app_pages/settings.py").run()
     at.slider[0].set_value(0.85)  # inside a form: applied by the Save button
@@ -222,7 +222,7 @@ def test_a_broken_file_does_not_stop_the_study_pages(env, tmp_path):
 
 def test_browse_filters_due_and_never_seen(env):
     at = start_quiz_of(open_app("quiz"), "numeric")
-    at.text_input[0].input("124439808").run()
+    at.text_input[0].input("124439808")
     click(at, "Check answer")
     at.switch_page("app_pages/browse.py").run()
     at.multiselect(key="browse_status").select("new").run()
@@ -233,7 +233,7 @@ def test_browse_filters_due_and_never_seen(env):
 
 def test_settings_export_then_import_through_the_widgets(env):
     at = start_quiz_of(open_app("quiz"), "numeric")
-    at.text_input[0].input("124439808").run()
+    at.text_input[0].input("124439808")
     click(at, "Check answer")
     with ProgressStore(env) as store:
         exported = store.export_json(store.default_profile().id)  # what the download button serves

@@ -72,7 +72,7 @@ if not session.finished:
     )
     if outcome is not None:
         last = session.position + 1 == len(session.question_ids)
-        if st.button(tr("finish" if last else "next", lang), type="primary"):
+        if st.button(tr("finish" if last else "next", lang), type="primary", shortcut="Enter"):
             session.record(outcome)
             session.advance()
             st.rerun()

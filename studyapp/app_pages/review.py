@@ -28,6 +28,6 @@ q = report.questions[current]
 seen = ui.store().get_card(me.id, q.id) is not None
 st.caption(f"{q.topic} · {tr('due_question' if seen else 'new_question', lang)}")
 outcome = ui.answer_card(q, lang, report, key=f"review-{st.session_state.review_round}-{q.id}")
-if outcome is not None and st.button(tr("next", lang), type="primary"):
+if outcome is not None and st.button(tr("next", lang), type="primary", shortcut="Enter"):
     del st.session_state.review_current
     st.rerun()
