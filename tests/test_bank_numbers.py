@@ -149,7 +149,8 @@ COMPUTED: dict[str, Callable[[], float]] = {
 QUOTED: dict[str, tuple[float, str]] = {
     "gpt2-vocab-size": (
         50257,
-        "GPT-2 paper, Section 2.2: 256 bytes + 50,000 merges + <|endoftext|>",
+        "GPT-2 paper, Section 2.3 ('The vocabulary is expanded to 50,257'): 256 byte symbols"
+        " (Section 2.2) + 50,000 merges (openai/gpt-2 vocab.bpe) + <|endoftext|>",
     ),
     "bert-uncased-vocab-size": (30522, "bert-base-uncased vocab.txt / BertConfig vocab_size"),
 }
