@@ -4,7 +4,8 @@ A demo never draws anything itself. It computes, then describes its result with 
 app renders them with Streamlit, the tests read them directly. `Check` is the demo's claim, stated
 and verified on the numbers it just computed.
 
-Labels are either one string or a `{"en": ..., "zh": ...}` dict.
+Labels are either one string or a `{"en": ..., "zh": ...}` dict: every word a learner reads is a
+Label, so the app can show it in the learner's language. Symbols and tokens stay plain strings.
 """
 
 from __future__ import annotations
@@ -23,20 +24,24 @@ class Metric:
 
 @dataclass
 class Table:
-    columns: list[str]
+    columns: list[Label]
     rows: list[list]
     title: Label = ""
 
 
 @dataclass
 class Lines:
-    """Line chart: one x axis, several named series of the same length."""
+    """Line chart: one x axis, several named series of the same length.
+
+    The keys of `series` name the curves for code and tests; `series_labels` gives the name a
+    learner reads, where it differs from the key (a key without one is shown as it is)."""
 
     x: list[float]
     series: dict[str, list[float]]
+    series_labels: dict[str, Label] = field(default_factory=dict)
     title: Label = ""
-    x_label: str = ""
-    y_label: str = ""
+    x_label: Label = ""
+    y_label: Label = ""
     log_y: bool = False
 
 
@@ -45,10 +50,10 @@ class Heatmap:
     """A matrix drawn as coloured cells; rows are y (top to bottom), columns are x."""
 
     matrix: list[list[float]]
-    x_labels: list[str]
-    y_labels: list[str]
+    x_labels: list[Label]
+    y_labels: list[Label]
     title: Label = ""
-    value_label: str = "value"
+    value_label: Label = "value"
 
 
 @dataclass

@@ -71,21 +71,23 @@ def render_part(part, lang: str) -> None:
     elif isinstance(part, Table):
         if part.title:
             st.markdown(f"**{label(part.title, lang)}**")
-        st.dataframe(table_frame(part), hide_index=True)
+        st.dataframe(table_frame(part, lang), hide_index=True)
     elif isinstance(part, Lines):
         if part.title:
             st.markdown(f"**{label(part.title, lang)}**")
-        data = pd.DataFrame({part.x_label or "x": part.x, **part.series}).melt(
-            part.x_label or "x", var_name="series", value_name=part.y_label or "y"
-        )
+        names = [label(part.series_labels.get(k, k), lang) for k in part.series]
+        # Fixed field names, titled with the labels: Vega-Lite reads "." or "[" in a field as a path.
+        data = pd.DataFrame({"x": part.x, **dict(zip(names, part.series.values(), strict=True))})
+        data = data.melt("x", var_name="series", value_name="y")
         scale = alt.Scale(type="log") if part.log_y else alt.Scale(zero=False)
         chart = (
             alt.Chart(data)
             .mark_line(point=len(part.x) <= 30)
             .encode(
-                x=alt.X(f"{part.x_label or 'x'}:Q"),
-                y=alt.Y(f"{part.y_label or 'y'}:Q", scale=scale),
-                color="series:N",
+                x=alt.X("x:Q", title=label(part.x_label, lang) or "x"),
+                y=alt.Y("y:Q", scale=scale, title=label(part.y_label, lang) or "y"),
+                # In the demo's order, so a curve keeps its colour in either language.
+                color=alt.Color("series:N", sort=names, title=None),
             )
         )
         st.altair_chart(chart)
@@ -94,22 +96,23 @@ def render_part(part, lang: str) -> None:
             st.markdown(f"**{label(part.title, lang)}**")
         rows = [
             {
-                "y": f"{i:03d} {part.y_labels[i]}",
-                "x": f"{j:03d} {part.x_labels[j]}",
-                part.value_label: v,
+                "y": f"{i:03d} {label(part.y_labels[i], lang)}",
+                "x": f"{j:03d} {label(part.x_labels[j], lang)}",
+                "value": v,
             }
             for i, row in enumerate(part.matrix)
             for j, v in enumerate(row)
         ]
         axis = alt.Axis(labelExpr="substring(datum.value, 4)")
+        value = label(part.value_label, lang)
         chart = (
             alt.Chart(pd.DataFrame(rows))
             .mark_rect()
             .encode(
                 x=alt.X("x:O", axis=axis, title=None),
                 y=alt.Y("y:O", axis=axis, title=None),
-                color=alt.Color(f"{part.value_label}:Q", scale=alt.Scale(scheme="viridis")),
-                tooltip=["y", "x", part.value_label],
+                color=alt.Color("value:Q", scale=alt.Scale(scheme="viridis"), title=value),
+                tooltip=["y", "x", alt.Tooltip("value:Q", title=value)],
             )
         )
         st.altair_chart(chart)
@@ -196,10 +199,10 @@ def render_demo(demo: Demo, lang: str, key: str) -> None:
         st.code(source_of(demo), language="python", line_numbers=True)
 
 
-def table_frame(part: Table) -> pd.DataFrame:
-    """The table as a DataFrame the browser can receive: a column mixing numbers and text
-    ("—" for "not measured") is sent as text, which Arrow would otherwise refuse."""
-    frame = pd.DataFrame(part.rows, columns=part.columns)
+def table_frame(part: Table, lang: str = "en") -> pd.DataFrame:
+    """The table as a DataFrame the browser can receive, headed in `lang`: a column mixing numbers
+    and text ("—" for "not measured") is sent as text, which Arrow would otherwise refuse."""
+    frame = pd.DataFrame(part.rows, columns=[label(c, lang) for c in part.columns])
     for column in frame.columns:
         if frame[column].dtype == object:
             frame[column] = frame[column].map(str)

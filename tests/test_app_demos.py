@@ -1,5 +1,8 @@
 """The Demos page and a question's embedded demo, under AppTest."""
 
+import json
+
+import pyarrow as pa
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -63,9 +66,19 @@ def test_a_training_demo_reruns_from_the_cache(env):
     assert at.success or at.get("vega_lite_chart")
 
 
-def test_tables_mixing_numbers_and_text_reach_the_browser():
-    import pyarrow as pa
+def test_a_demo_in_chinese_has_chinese_headers_axis_titles_and_legend(env):
+    at = open_app(demo="causal-leakage", lang="zh")
+    assert not at.exception
+    [table] = at.dataframe
+    assert "位置" in table.value.columns and "position" not in table.value.columns
+    [chart] = at.get("vega_lite_chart")
+    assert json.loads(chart.proto.spec)["encoding"]["x"]["title"] == "位置"
+    [data] = chart.proto.datasets  # the rows the chart draws; the legend lists their series
+    series = pa.ipc.open_stream(data.data.data).read_all().column("series").unique()
+    assert sorted(series.to_pylist()) == ["BERT（双向注意力）", "GPT（因果注意力）"]
 
+
+def test_tables_mixing_numbers_and_text_reach_the_browser():
     from minimodels.results import Table
     from studyapp.demo_ui import table_frame
 

@@ -69,7 +69,7 @@ def run(
                 "en": "Raw scores q·k/√d (rows: queries, columns: keys)",
                 "zh": "原始分数 q·k/√d（行：query，列：key）",
             },
-            "score",
+            {"en": "score", "zh": "分数"},
         )
     ]
     weights = {}
@@ -85,7 +85,7 @@ def run(
                     "en": f"{name} mask: 1 = may attend (adds 0), 0 = blocked (adds {fill})",
                     "zh": f"{name} 掩码：1 = 可以关注（加 0），0 = 屏蔽（加 {fill}）",
                 },
-                "allowed",
+                {"en": "allowed", "zh": "允许"},
             )
         )
         parts.append(
@@ -94,7 +94,7 @@ def run(
                 tokens,
                 tokens,
                 {"en": f"{name}: softmax weights", "zh": f"{name}：softmax 权重"},
-                "weight",
+                {"en": "weight", "zh": "权重"},
             )
         )
 
@@ -111,7 +111,13 @@ def run(
     filled = torch.softmax(row.masked_fill(~everything, -10000.0), -1)  # scores replaced
     unmasked = torch.softmax(row, -1)
     fully_masked = Table(
-        columns=["key", "no mask", "-inf added", "-10000 added", "-10000 masked_fill"],
+        columns=[
+            "key",
+            {"en": "no mask", "zh": "无掩码"},
+            {"en": "-inf added", "zh": "加 -inf"},
+            {"en": "-10000 added", "zh": "加 -10000"},
+            {"en": "-10000 masked_fill", "zh": "masked_fill 填入 -10000"},
+        ],
         rows=[
             [
                 tokens[j],

@@ -19,6 +19,16 @@ from minimodels.results import Check, Lines, Metric, Table, Text
 from minimodels.train import set_threads
 
 DEPTH, SEEDS = 12, 20  # the collapse experiment: layers deep, averaged over this many seeds
+NAMES = {  # the curves' names as a learner reads them
+    "softmax, bidirectional": {"en": "softmax, bidirectional", "zh": "softmax，双向"},
+    "softmax, causal": {"en": "softmax, causal", "zh": "softmax，因果"},
+    "linear, bidirectional": {"en": "linear, bidirectional", "zh": "线性，双向"},
+    "linear, causal": {"en": "linear, causal", "zh": "线性，因果"},
+    "bidirectional, no skip": {"en": "bidirectional, no skip", "zh": "双向，无残差连接"},
+    "causal, no skip": {"en": "causal, no skip", "zh": "因果，无残差连接"},
+    "bidirectional, skip": {"en": "bidirectional, skip", "zh": "双向，有残差连接"},
+    "causal, skip": {"en": "causal, skip", "zh": "因果，有残差连接"},
+}
 
 
 def softmax_attention(q, k, causal):
@@ -123,10 +133,10 @@ def run(n: int = 64, d: int = 8, seed: int = 0) -> list:
     return [
         Table(
             columns=[
-                "matrix (n x n)",
-                "exact rank",
-                "matrix_rank reads",
-                "smallest singular value",
+                {"en": "matrix (n x n)", "zh": "矩阵（n x n）"},
+                {"en": "exact rank", "zh": "精确的秩"},
+                {"en": "matrix_rank reads", "zh": "matrix_rank 的结果"},
+                {"en": "smallest singular value", "zh": "最小奇异值"},
             ],
             rows=[
                 ["QKᵀ/√d", f"≤ d = {d}", rank_scores, f"{spectra['QKᵀ/√d'][-1]:.1e}"],
@@ -196,20 +206,22 @@ def run(n: int = 64, d: int = 8, seed: int = 0) -> list:
         Lines(
             x=list(range(1, n + 1)),
             series={name: s.clamp(min=floor).tolist() for name, s in spectra.items()},
+            series_labels=NAMES,
             title={"en": "Singular values, largest first", "zh": "奇异值，从大到小"},
-            x_label="index",
-            y_label="singular value",
+            x_label={"en": "index", "zh": "序号"},
+            y_label={"en": "singular value", "zh": "奇异值"},
             log_y=True,
         ),
         Lines(
             x=list(range(DEPTH + 1)),
             series=curves,
+            series_labels=NAMES,
             title={
                 "en": f"Collapse over depth: ‖X − 1·mean(X)‖/‖X‖, mean of {SEEDS} random stacks",
                 "zh": f"随深度坍缩：‖X − 1·mean(X)‖/‖X‖，{SEEDS} 组随机网络的平均",
             },
-            x_label="layer",
-            y_label="relative residual",
+            x_label={"en": "layer", "zh": "层数"},
+            y_label={"en": "relative residual", "zh": "相对残差"},
             log_y=True,
         ),
         Check(

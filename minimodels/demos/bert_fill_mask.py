@@ -14,7 +14,7 @@ the right one. English letters, seen thousands of times each, come out right far
 import torch
 import torch.nn.functional as F
 
-from minimodels.demos.trained import BLOCK, scaled, tiny_bert
+from minimodels.demos.trained import BLOCK, CURVE_NAMES, scaled, tiny_bert
 from minimodels.results import Check, Lines, Metric, Table, Text
 
 MASK = "[MASK]"
@@ -47,12 +47,13 @@ def run(
         Lines(
             x=bert.curve["step"],
             series={k: v for k, v in bert.curve.items() if k != "step"},
+            series_labels=CURVE_NAMES,
             title={
                 "en": "Masked-LM loss while training (nats per masked character)",
                 "zh": "训练中的掩码语言模型损失（每个被掩字符的 nats）",
             },
-            x_label="step",
-            y_label="loss",
+            x_label={"en": "step", "zh": "步数"},
+            y_label={"en": "loss", "zh": "损失"},
         )
     ]
     width = BLOCK - 2  # characters between [CLS] and [SEP]
@@ -70,7 +71,11 @@ def run(
         context = tok.decode([t for t in window[1:-1]]).replace(MASK, "▯")
         parts.append(
             Table(
-                columns=["rank", "character", "probability"],
+                columns=[
+                    {"en": "rank", "zh": "排名"},
+                    {"en": "character", "zh": "字符"},
+                    {"en": "probability", "zh": "概率"},
+                ],
                 rows=[
                     [r + 1, shown(tok.vocab[j]), f"{p:.1%}"]
                     for r, (p, j) in enumerate(

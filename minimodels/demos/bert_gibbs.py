@@ -85,7 +85,13 @@ def run(
     visited = len({pos for pos, _ in history})
     return [
         Table(
-            columns=["step", "phase", "position", "new character", "text so far (▯ = [MASK])"],
+            columns=[
+                {"en": "step", "zh": "步"},
+                {"en": "phase", "zh": "阶段"},
+                {"en": "position", "zh": "位置"},
+                {"en": "new character", "zh": "新字符"},
+                {"en": "text so far (▯ = [MASK])", "zh": "当前文本（▯ = [MASK]）"},
+            ],
             rows=rows,
             title={
                 "en": f"The chain, every {show_every} steps",

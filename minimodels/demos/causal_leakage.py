@@ -47,7 +47,12 @@ def run(sentence: str, position: int = 10, seed: int = 0) -> list:
     chars = tok.decode(ids[0].tolist())
     return [
         Table(
-            columns=["position", "token", "GPT max |Δlogit|", "BERT max |Δlogit|"],
+            columns=[
+                {"en": "position", "zh": "位置"},
+                "token",
+                "GPT max |Δlogit|",
+                "BERT max |Δlogit|",
+            ],
             rows=[
                 [
                     i,
@@ -65,14 +70,18 @@ def run(sentence: str, position: int = 10, seed: int = 0) -> list:
         Lines(
             x=list(range(T)),
             series={  # a log axis cannot show 0: exact zeros are drawn at FLOOR
-                "GPT (causal)": gpt_delta.clamp(min=FLOOR).tolist(),
-                "BERT (bidirectional)": bert_delta.clamp(min=FLOOR).tolist(),
+                "GPT": gpt_delta.clamp(min=FLOOR).tolist(),
+                "BERT": bert_delta.clamp(min=FLOOR).tolist(),
+            },
+            series_labels={
+                "GPT": {"en": "GPT (causal)", "zh": "GPT（因果注意力）"},
+                "BERT": {"en": "BERT (bidirectional)", "zh": "BERT（双向注意力）"},
             },
             title={
                 "en": f"max |Δlogit| by position (exactly 0 is drawn at {FLOOR:g})",
                 "zh": f"各位置的 max |Δlogit|（恰好为 0 的画在 {FLOOR:g}）",
             },
-            x_label="position",
+            x_label={"en": "position", "zh": "位置"},
             y_label="max |Δlogit|",
             log_y=True,
         ),

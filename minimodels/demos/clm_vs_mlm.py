@@ -68,15 +68,25 @@ def run(steps: int = 600, seed: int = 0, progress=None) -> list:
                 "masked LM, train": bert.curve["train loss"],
                 "masked LM, val": bert.curve["val loss"],
             },
+            series_labels={
+                "causal LM, train": {"en": "causal LM, train", "zh": "因果语言模型，训练"},
+                "causal LM, val": {"en": "causal LM, val", "zh": "因果语言模型，验证"},
+                "masked LM, train": {"en": "masked LM, train", "zh": "掩码语言模型，训练"},
+                "masked LM, val": {"en": "masked LM, val", "zh": "掩码语言模型，验证"},
+            },
             title={
                 "en": "Loss per predicted character (nats), same steps and data",
                 "zh": "每个被预测字符的损失（nats），相同步数与数据",
             },
-            x_label="step",
-            y_label="loss",
+            x_label={"en": "step", "zh": "步数"},
+            y_label={"en": "loss", "zh": "损失"},
         ),
         Table(
-            columns=["", "causal LM (GPT)", "masked LM (BERT)"],
+            columns=[
+                "",
+                {"en": "causal LM (GPT)", "zh": "因果语言模型（GPT）"},
+                {"en": "masked LM (BERT)", "zh": "掩码语言模型（BERT）"},
+            ],
             rows=[
                 ["parameters", f"{n_gpt:,}", f"{n_bert:,}"],
                 ["positions with a training signal", f"{clm_share:.1%}", f"{mlm_share:.1%}"],

@@ -21,6 +21,12 @@ from minimodels.attention import MultiHeadAttention, causal_mask
 from minimodels.results import Check, Lines, Table, Text
 from minimodels.train import set_threads
 
+NAMES = {  # the layers' names as a learner reads them, in the charts
+    "self-attention": {"en": "self-attention", "zh": "自注意力"},
+    "recurrent": {"en": "recurrent", "zh": "循环"},
+    "convolution": {"en": "convolution", "zh": "卷积"},
+}
+
 
 class CausalConv(nn.Module):
     """Conv1d over the sequence that only looks back: (B, n, d) -> (B, n, d)."""
@@ -163,7 +169,12 @@ def run(n: int = 512, d: int = 64, k: int = 3) -> list:
 
     return [
         Table(
-            columns=["layer", "FLOPs counted", "formula", "formula's value"],
+            columns=[
+                {"en": "layer", "zh": "层类型"},
+                {"en": "FLOPs counted", "zh": "计数得到的 FLOPs"},
+                {"en": "formula", "zh": "公式"},
+                {"en": "formula's value", "zh": "公式的值"},
+            ],
             rows=flop_rows,
             title={
                 "en": f"FLOPs of one layer at n = {n}, d = {d}, k = {k} (torch FlopCounterMode)",
@@ -180,7 +191,12 @@ def run(n: int = 512, d: int = 64, k: int = 3) -> list:
             "; ".join(f"{name}: {counted[name]:,}" for name in counted),
         ),
         Table(
-            columns=["layer", "path traced (layers or steps)", "formula", "Vaswani Table 1"],
+            columns=[
+                {"en": "layer", "zh": "层类型"},
+                {"en": "path traced (layers or steps)", "zh": "追踪到的路径（层数或步数）"},
+                {"en": "formula", "zh": "公式"},
+                {"en": "Vaswani Table 1", "zh": "Vaswani 表 1"},
+            ],
             rows=path_rows,
             title={
                 "en": f"Longest path from position 0 to position {n - 1}",
@@ -199,6 +215,7 @@ def run(n: int = 512, d: int = 64, k: int = 3) -> list:
         Lines(
             x=lengths,
             series=flops,
+            series_labels=NAMES,
             title={
                 "en": "FLOPs per layer against n (counted)",
                 "zh": "单层 FLOPs 随 n 的变化（计数）",
@@ -210,12 +227,13 @@ def run(n: int = 512, d: int = 64, k: int = 3) -> list:
         Lines(
             x=lengths,
             series=ms,
+            series_labels=NAMES,
             title={
                 "en": "Time per layer against n (measured)",
                 "zh": "单层耗时随 n 的变化（实测）",
             },
             x_label="n",
-            y_label="ms",
+            y_label={"en": "ms", "zh": "毫秒"},
             log_y=True,
         ),
         Text(

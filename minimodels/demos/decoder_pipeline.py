@@ -99,7 +99,11 @@ def run(sentence: str, tokenizer: str = "char", layers: int = 2, seed: int = 0) 
     tied = model.lm_head.weight is model.tok_emb.weight
     return [
         Table(
-            columns=["stage", "shape", "a few values (of the last position)"],
+            columns=[
+                {"en": "stage", "zh": "阶段"},
+                {"en": "shape", "zh": "形状"},
+                {"en": "a few values (of the last position)", "zh": "部分数值（最后一个位置）"},
+            ],
             rows=rows,
             title={"en": f"“{sentence}” through the model", "zh": f"“{sentence}” 在模型中的旅程"},
         ),
@@ -112,7 +116,11 @@ def run(sentence: str, tokenizer: str = "char", layers: int = 2, seed: int = 0) 
             f"max |difference| = {same:.1e}",
         ),
         Table(
-            columns=["rank", "next token", "probability"],
+            columns=[
+                {"en": "rank", "zh": "排名"},
+                {"en": "next token", "zh": "下一个 token"},
+                {"en": "probability", "zh": "概率"},
+            ],
             rows=next_rows,
             title={
                 "en": f"Next token after the sentence (untrained, so a random guess; uniform would "
@@ -121,7 +129,11 @@ def run(sentence: str, tokenizer: str = "char", layers: int = 2, seed: int = 0) 
             },
         ),
         Table(
-            columns=["part", "parameters", "share"],
+            columns=[
+                {"en": "part", "zh": "部分"},
+                {"en": "parameters", "zh": "参数量"},
+                {"en": "share", "zh": "占比"},
+            ],
             rows=[[name, f"{n:,}", f"{n / counts['total']:.1%}"] for name, n in parts.items()],
             title={
                 "en": f"Parameters: {layers} layers, width {WIDTH}, vocabulary {config.vocab_size}",

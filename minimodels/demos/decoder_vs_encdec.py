@@ -30,6 +30,13 @@ SEP = len(LETTERS)  # the token "=": between source and target, and the decoder'
 VOCAB = len(LETTERS) + 1
 WIDTH, HEADS = 64, 4
 LR, BATCH = 3e-3, 64
+NAMES = {  # the two models' names as a learner reads them, in the charts
+    "decoder-only, 5 layers": {"en": "decoder-only, 5 layers", "zh": "仅解码器，5 层"},
+    "encoder-decoder, 2 + 2 layers": {
+        "en": "encoder-decoder, 2 + 2 layers",
+        "zh": "编码器-解码器，2 + 2 层",
+    },
+}
 
 
 class CrossAttention(nn.Module):
@@ -255,29 +262,31 @@ def run(
         Lines(
             x=steps_x,
             series={f"{name}": logs[name]["loss"] for name in models},
+            series_labels=NAMES,
             title={"en": "Training loss on the target letters", "zh": "目标字母上的训练损失"},
-            x_label="step",
-            y_label="loss",
+            x_label={"en": "step", "zh": "步数"},
+            y_label={"en": "loss", "zh": "损失"},
         ),
         Lines(
             x=steps_x,
             series={f"{name}": logs[name]["exact match"] for name in models},
+            series_labels=NAMES,
             title={
                 "en": "Exact match on 300 test strings (greedy decoding)",
                 "zh": "300 个测试字符串上的完全匹配率（贪心解码）",
             },
-            x_label="step",
-            y_label="exact match",
+            x_label={"en": "step", "zh": "步数"},
+            y_label={"en": "exact match", "zh": "完全匹配率"},
         ),
         Table(
             columns=[
-                "model",
-                "parameters",
-                "exact match",
-                "steps to 95 %",
-                "seconds to 95 %",
-                "training seconds",
-                "example",
+                {"en": "model", "zh": "模型"},
+                {"en": "parameters", "zh": "参数量"},
+                {"en": "exact match", "zh": "完全匹配率"},
+                {"en": "steps to 95 %", "zh": "达到 95% 的步数"},
+                {"en": "seconds to 95 %", "zh": "达到 95% 的用时（秒）"},
+                {"en": "training seconds", "zh": "训练用时（秒）"},
+                {"en": "example", "zh": "示例"},
             ],
             rows=rows,
             title={

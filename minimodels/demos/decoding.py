@@ -73,7 +73,11 @@ def run(
     greedy_rep = repetition.pop("greedy")
     return [
         Table(
-            columns=["method", "repeated 4-grams", "model's −log p per char"],
+            columns=[
+                {"en": "method", "zh": "方法"},
+                {"en": "repeated 4-grams", "zh": "重复的 4-gram"},
+                {"en": "model's −log p per char", "zh": "模型的每字符 −log p"},
+            ],
             rows=rows,
             title={
                 "en": f"{length} characters after the prompt, each method",

@@ -76,13 +76,13 @@ def run(sentence_a: str, sentence_b: str, width: int = 32, seed: int = 0) -> lis
     return [
         Table(
             columns=[
-                "position",
+                {"en": "position", "zh": "位置"},
                 "token",
-                "segment",
-                "token emb[:3]",
-                "segment emb[:3]",
-                "position emb[:3]",
-                "sum[:3]",
+                {"en": "segment", "zh": "段"},
+                {"en": "token emb[:3]", "zh": "token 嵌入[:3]"},
+                {"en": "segment emb[:3]", "zh": "段嵌入[:3]"},
+                {"en": "position emb[:3]", "zh": "位置嵌入[:3]"},
+                {"en": "sum[:3]", "zh": "和[:3]"},
             ],
             rows=[
                 [
@@ -108,7 +108,12 @@ def run(sentence_a: str, sentence_b: str, width: int = 32, seed: int = 0) -> lis
         ),
         Heatmap(
             one_hot[0, :, : V + SEGMENTS + T].tolist(),  # positions T…P-1 are never used here
-            [*vocab, "seg A", "seg B", *(f"pos {p}" for p in range(T))],
+            [
+                *vocab,
+                {"en": "seg A", "zh": "段 A"},
+                {"en": "seg B", "zh": "段 B"},
+                *({"en": f"pos {p}", "zh": f"位置 {p}"} for p in range(T)),
+            ],
             tokens,
             {
                 "en": f"The same input as one vector per token: [token one-hot | segment | position], "

@@ -27,6 +27,7 @@ from minimodels.results import Check, Lines, Metric, Table, Text
 
 LAMBDA = 0.5  # GPT-1's weight of the auxiliary LM loss
 CLASSES = ("original", "shuffled")
+NAMES = {"L2 only": {"en": "L2 only", "zh": "仅 L2"}}  # "L2 + 0.5·L1" reads the same in both
 
 
 def make_split(stream: Tensor, extract: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
@@ -150,12 +151,13 @@ def run(steps: int = 300, pretrain_steps: int = 600, seed: int = 0, progress=Non
                 "L2 only": plain["log"]["task loss"],
                 f"L2 + {LAMBDA}·L1": aux["log"]["task loss"],
             },
+            series_labels=NAMES,
             title={
                 "en": "Task loss L2 on the training batches (chance: ln 2 = 0.693)",
                 "zh": "训练批次上的任务损失 L2（随机猜测：ln 2 = 0.693）",
             },
-            x_label="step",
-            y_label="task loss",
+            x_label={"en": "step", "zh": "步数"},
+            y_label={"en": "task loss", "zh": "任务损失"},
         ),
         Lines(
             x=plain["log"]["step"],
@@ -163,20 +165,21 @@ def run(steps: int = 300, pretrain_steps: int = 600, seed: int = 0, progress=Non
                 "L2 only": plain["log"]["LM loss"],
                 f"L2 + {LAMBDA}·L1": aux["log"]["LM loss"],
             },
+            series_labels=NAMES,
             title={
                 "en": "LM loss L1 on the same batches (optimised only in the second run)",
                 "zh": "同一批次上的语言模型损失 L1（只有第二次微调在优化它）",
             },
-            x_label="step",
-            y_label="LM loss",
+            x_label={"en": "step", "zh": "步数"},
+            y_label={"en": "LM loss", "zh": "语言模型损失"},
         ),
         Table(
             columns=[
-                "run",
-                "test accuracy",
-                "test task loss",
-                "LM loss, fine-tuning text",
-                "LM loss, test text",
+                {"en": "run", "zh": "微调方式"},
+                {"en": "test accuracy", "zh": "测试准确率"},
+                {"en": "test task loss", "zh": "测试任务损失"},
+                {"en": "LM loss, fine-tuning text", "zh": "语言模型损失（微调文本）"},
+                {"en": "LM loss, test text", "zh": "语言模型损失（测试文本）"},
             ],
             rows=[
                 [

@@ -12,7 +12,7 @@ import math
 
 import torch
 
-from minimodels.demos.trained import code_block, parameter_count, tiny_gpt
+from minimodels.demos.trained import CURVE_NAMES, code_block, parameter_count, tiny_gpt
 from minimodels.gpt import generate
 from minimodels.results import Check, Lines, Metric, Table, Text
 
@@ -52,15 +52,20 @@ def run(
         Lines(
             x=gpt.curve["step"],
             series={k: v for k, v in gpt.curve.items() if k != "step"},
+            series_labels=CURVE_NAMES,
             title={
                 "en": "Loss per character (nats) while training, against three baselines",
                 "zh": "训练中每个字符的损失（nats），与三条基线对比",
             },
-            x_label="step",
-            y_label="loss",
+            x_label={"en": "step", "zh": "步数"},
+            y_label={"en": "loss", "zh": "损失"},
         ),
         Table(
-            columns=["model", "val loss (nats/char)", "what it knows"],
+            columns=[
+                {"en": "model", "zh": "模型"},
+                {"en": "val loss (nats/char)", "zh": "验证损失（nats/字符）"},
+                {"en": "what it knows", "zh": "它掌握的信息"},
+            ],
             rows=[
                 [
                     "uniform, ln V",

@@ -65,13 +65,13 @@ def run(layers: int = 4, width: int = 128, longest: int = 128, seed: int = 0) ->
     return [
         Table(
             columns=[
-                "new tokens T",
-                "token-passes, no cache",
-                "with cache",
-                "ms, no cache",
-                "ms, KV cache",
-                "speed-up",
-                "same tokens",
+                {"en": "new tokens T", "zh": "新 token 数 T"},
+                {"en": "token-passes, no cache", "zh": "token 处理次数，无缓存"},
+                {"en": "with cache", "zh": "有缓存"},
+                {"en": "ms, no cache", "zh": "毫秒，无缓存"},
+                {"en": "ms, KV cache", "zh": "毫秒，KV 缓存"},
+                {"en": "speed-up", "zh": "加速比"},
+                {"en": "same tokens", "zh": "token 相同"},
             ],
             rows=rows,
             title={
@@ -82,9 +82,13 @@ def run(layers: int = 4, width: int = 128, longest: int = 128, seed: int = 0) ->
         Lines(
             x=lengths,
             series=ms,
+            series_labels={
+                "no cache": {"en": "no cache", "zh": "无缓存"},
+                "KV cache": {"en": "KV cache", "zh": "KV 缓存"},
+            },
             title={"en": "Wall time to generate T tokens", "zh": "生成 T 个 token 的耗时"},
             x_label="T",
-            y_label="ms",
+            y_label={"en": "ms", "zh": "毫秒"},
         ),
         Metric({"en": "parameters", "zh": "参数量"}, f"{n_params:,}"),
         Metric(

@@ -45,7 +45,13 @@ def run(sentence: str, p: float = 0.3, seed: int = 0) -> list:
     ]
     return [
         Table(
-            columns=["position", "original", "model input", "label", "loss term"],
+            columns=[
+                {"en": "position", "zh": "位置"},
+                {"en": "original", "zh": "原 token"},
+                {"en": "model input", "zh": "模型输入"},
+                {"en": "label", "zh": "标签"},
+                {"en": "loss term", "zh": "损失项"},
+            ],
             rows=rows,
             title={"en": "Which positions count", "zh": "哪些位置计入损失"},
         ),

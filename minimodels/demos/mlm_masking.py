@@ -93,7 +93,12 @@ def run(sentence: str, p: float = 0.15, sequences: int = 2000, seed: int = 0) ->
     return [
         strip,
         Table(
-            columns=["share of ordinary tokens", "expected", "measured", "z (std devs)"],
+            columns=[
+                {"en": "share of ordinary tokens", "zh": "占普通 token 的比例"},
+                {"en": "expected", "zh": "期望值"},
+                {"en": "measured", "zh": "实测值"},
+                {"en": "z (std devs)", "zh": "z（标准差）"},
+            ],
             rows=rows,
             title={
                 "en": f"Rates over {sequences:,} sequences ({n:,} ordinary tokens)",

@@ -65,7 +65,12 @@ def run(preset: str = "gpt2-small") -> list:
 
     parts = [
         Table(
-            columns=["part", "count_params", "count_params_meta", "share"],
+            columns=[
+                {"en": "part", "zh": "部分"},
+                "count_params",
+                "count_params_meta",
+                {"en": "share", "zh": "占比"},
+            ],
             rows=rows,
             title={"en": f"{preset}: {layer}", "zh": f"{preset}：{layer}"},
         ),

@@ -120,18 +120,23 @@ def run(english: str, chinese: str, merges: int = 100) -> list:
         *strips,
         Table(
             columns=[
-                "text",
-                "characters",
-                "UTF-8 bytes",
-                "WordPiece tokens",
-                "of them [UNK]",
-                "BPE tokens",
+                {"en": "text", "zh": "文本"},
+                {"en": "characters", "zh": "字符数"},
+                {"en": "UTF-8 bytes", "zh": "UTF-8 字节数"},
+                {"en": "WordPiece tokens", "zh": "WordPiece token 数"},
+                {"en": "of them [UNK]", "zh": "其中 [UNK]"},
+                {"en": "BPE tokens", "zh": "BPE token 数"},
             ],
             rows=rows,
             title={"en": "Counts", "zh": "计数"},
         ),
         Table(
-            columns=["merge", "left", "right", "new token"],
+            columns=[
+                {"en": "merge", "zh": "合并"},
+                {"en": "left", "zh": "左"},
+                {"en": "right", "zh": "右"},
+                {"en": "new token", "zh": "新 token"},
+            ],
             rows=first_bpe,
             title={
                 "en": "Byte-level BPE: the first merges (the most frequent pairs)",
@@ -139,7 +144,7 @@ def run(english: str, chinese: str, merges: int = 100) -> list:
             },
         ),
         Table(
-            columns=["piece", "learned"],
+            columns=[{"en": "piece", "zh": "词片"}, {"en": "learned", "zh": "学到的"}],
             rows=[[i + 1, piece] for i, piece in enumerate(learned[:15])],
             title={
                 "en": "WordPiece: the first pieces learned (pairs whose parts rarely occur apart)",

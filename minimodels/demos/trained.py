@@ -140,6 +140,16 @@ def baselines(
     return out
 
 
+# The curves' names as a learner reads them (the demos pass this as `series_labels`).
+CURVE_NAMES = {
+    "train loss": {"en": "train loss", "zh": "训练损失"},
+    "val loss": {"en": "val loss", "zh": "验证损失"},
+    "uniform baseline": {"en": "uniform baseline", "zh": "均匀分布基线"},
+    "unigram baseline": {"en": "unigram baseline", "zh": "一元（unigram）基线"},
+    "bigram baseline": {"en": "bigram baseline", "zh": "二元（bigram）基线"},
+}
+
+
 @dataclass
 class Trained:
     model: nn.Module

@@ -53,8 +53,13 @@ def of_type(parts, kind):
     return [p for p in parts if isinstance(p, kind)]
 
 
+def en(text) -> str:
+    """A label's English: column headers, titles and axis labels are a string or {"en", "zh"}."""
+    return text["en"] if isinstance(text, dict) else text
+
+
 def title(part) -> str:
-    return part.title["en"] if isinstance(part.title, dict) else part.title
+    return en(part.title)
 
 
 def number(text: str) -> int:
@@ -84,7 +89,7 @@ def test_demo_runs_with_defaults_and_every_check_passes(results, demo_id):
 def test_attention_masks_padded_keys_get_no_weight_and_minus_inf_rows_are_nan(results):
     parts = parts_of(results, "attention-masks")
     padding = REGISTRY["attention-masks"].defaults()["padding"]
-    weights = [h for h in of_type(parts, Heatmap) if h.value_label == "weight"]
+    weights = [h for h in of_type(parts, Heatmap) if en(h.value_label) == "weight"]
     assert len(weights) == 3
     for h in weights:
         pad_columns = [j for j, t in enumerate(h.x_labels) if t == "[PAD]"]
@@ -92,8 +97,9 @@ def test_attention_masks_padded_keys_get_no_weight_and_minus_inf_rows_are_nan(re
         assert max(row[j] for row in h.matrix for j in pad_columns) < 1e-4
         assert all(abs(sum(row) - 1) < 1e-5 for row in h.matrix)
     fully_masked = of_type(parts, Table)[0]
-    minus_inf = fully_masked.columns.index("-inf added")
-    filled = fully_masked.columns.index("-10000 masked_fill")
+    columns = [en(c) for c in fully_masked.columns]
+    minus_inf = columns.index("-inf added")
+    filled = columns.index("-10000 masked_fill")
     n = len(fully_masked.rows)
     assert all(row[minus_inf] == "nan" for row in fully_masked.rows)
     assert all(abs(float(row[filled]) - 1 / n) < 1e-4 for row in fully_masked.rows)
@@ -140,7 +146,7 @@ def test_decoder_pipeline_shares_add_up_to_count_params(results):
     from minimodels.params import count_params
 
     parts = parts_of(results, "decoder-pipeline")
-    shares = next(t for t in of_type(parts, Table) if t.columns[0] == "part")
+    shares = next(t for t in of_type(parts, Table) if en(t.columns[0]) == "part")
     total = sum(number(row[1]) for row in shares.rows)
     sentence = REGISTRY["decoder-pipeline"].defaults()["sentence"]
     config = GPTConfig(
@@ -148,7 +154,7 @@ def test_decoder_pipeline_shares_add_up_to_count_params(results):
     )
     assert total == count_params(config)["total"]
     assert dict((row[0], row[1]) for row in shares.rows)["lm_head (tied)"] == "0"
-    top = next(t for t in of_type(parts, Table) if t.columns[1] == "next token")
+    top = next(t for t in of_type(parts, Table) if en(t.columns[1]) == "next token")
     assert len(top.rows) == min(10, len(set(sentence)))
 
 
@@ -227,7 +233,7 @@ def test_tokenizers_default_run_has_merges_and_continuation_pieces(results):
     from minimodels.demos.tokenizer_demo import REPO, trained
 
     parts = parts_of(results, "tokenizers")
-    merges = next(t for t in of_type(parts, Table) if t.columns[0] == "merge")
+    merges = next(t for t in of_type(parts, Table) if en(t.columns[0]) == "merge")
     assert len(merges.rows) == 15
     assert any(c == "continue" for c in of_type(parts, TokenStrip)[0].categories)
     _, bpe, learned, _, _ = trained(str(REPO / "questions"), 100)
