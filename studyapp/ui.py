@@ -252,7 +252,8 @@ def _choice(q: Question, lang: str, state: dict, key: str, order: list[int]) -> 
                 tr("select_one", lang), order, format_func=label, index=None, key=f"{key}-radio"
             )
             picked = set() if one is None else {one}
-        if st.button(tr("submit", lang), key=f"{key}-submit", type="primary", shortcut="Enter"):
+        # No shortcut: picking an option focuses it, and Streamlit ignores shortcuts in inputs.
+        if st.button(tr("submit", lang), key=f"{key}-submit", type="primary"):
             if not picked:
                 st.warning(tr("pick_something", lang))
                 return
