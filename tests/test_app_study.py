@@ -191,6 +191,19 @@ def test_statistics_after_reviews(env):
     assert metrics["New"] == "2" and metrics["Learning"] == "1"
     assert [h.value for h in at.subheader][:1] == ["Reviews per day"]
     assert len(at.get("vega_lite_chart")) == 3
+    for period in ("all", "year", "month"):
+        at.segmented_control(key="stats_period").set_value(period).run()
+        assert not at.exception
+        assert len(at.get("vega_lite_chart")) == 3
+
+
+def test_statistics_before_any_review_say_so_instead_of_empty_charts(env):
+    at = open_app("stats")
+    assert [i.value for i in at.info] == [
+        "No reviews yet: answer a few questions first.",
+        "Nothing scheduled yet: questions you answer come back here on their due days.",
+    ]
+    assert len(at.get("vega_lite_chart")) == 0
 
 
 def test_settings_change_retention_and_export_import_is_idempotent(env, tmp_path):

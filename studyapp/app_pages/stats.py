@@ -1,7 +1,8 @@
 """Statistics: reviews per day, accuracy and retention over time, mastery, upcoming workload."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+import altair as alt
 import streamlit as st
 
 from studyapp import ui
@@ -32,9 +33,22 @@ cols[4].metric(
     help=tr("true_retention_help", lang, target=f"{me.desired_retention:.0%}"),
 )
 
-per_day = reviews_per_day(db, me.id, tz=tz)
 st.subheader(tr("reviews_per_day", lang))
-if per_day:
+PERIOD_DAYS = {"month": 30, "quarter": 91, "year": 365, "all": None}
+period = st.segmented_control(
+    tr("period", lang),
+    list(PERIOD_DAYS),
+    format_func=lambda p: tr(f"period_{p}", lang),
+    default="month",
+    required=True,
+    label_visibility="collapsed",
+    key="stats_period",
+)
+today = now.astimezone(tz).date()
+days = PERIOD_DAYS[period or "month"]
+since = None if days is None else today - timedelta(days=days - 1)
+per_day = reviews_per_day(db, me.id, since=since, until=today, tz=tz)
+if any(r["total"] for r in per_day):
     labels = {k: tr(f"rate_{k}", lang) for k in ("again", "hard", "good", "easy")}
     st.bar_chart(
         [{"date": r["date"], **{labels[k]: r[k] for k in labels}} for r in per_day],
@@ -45,28 +59,41 @@ if per_day:
         y_label=tr("reviews", lang),
     )
     st.subheader(tr("accuracy_over_time", lang))
-    st.line_chart(
-        [
-            {"date": r["date"], tr("accuracy", lang): r["accuracy"]}
-            for r in accuracy_per_day(db, me.id, tz=tz)
-        ],
-        x="date",
-        y=tr("accuracy", lang),
-        x_label="",
+    accuracy = tr("accuracy", lang)
+    points = [
+        {"date": r["date"].isoformat(), accuracy: r["accuracy"], tr("reviews", lang): r["reviews"]}
+        for r in accuracy_per_day(db, me.id, since=since, until=today, tz=tz)
+    ]
+    # Altair rather than st.line_chart: the axis must run from 0 to 100 %, not zoom on the data.
+    st.altair_chart(
+        alt.Chart(alt.Data(values=points))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(
+                "date:T", title=None, scale=alt.Scale(domain=[str(per_day[0]["date"]), str(today)])
+            ),
+            y=alt.Y(f"{accuracy}:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+            tooltip=[
+                alt.Tooltip("date:T"),
+                alt.Tooltip(f"{accuracy}:Q", format=".0%"),
+                f"{tr('reviews', lang)}:Q",
+            ],
+        )
     )
 else:
     st.info(tr("no_reviews_yet", lang))
 
 st.subheader(tr("upcoming", lang))
-st.bar_chart(
-    [
-        {"date": r["date"], tr("due_cards", lang): r["due"]}
-        for r in forecast(db, me.id, report.questions, now, days=30, tz=tz)
-    ],
-    x="date",
-    y=tr("due_cards", lang),
-    x_label="",
-)
+upcoming = forecast(db, me.id, report.questions, now, days=30, tz=tz)
+if any(r["due"] for r in upcoming):
+    st.bar_chart(
+        [{"date": r["date"], tr("due_cards", lang): r["due"]} for r in upcoming],
+        x="date",
+        y=tr("due_cards", lang),
+        x_label="",
+    )
+else:
+    st.info(tr("nothing_scheduled", lang))
 
 st.subheader(tr("mastery", lang))
 st.dataframe(
