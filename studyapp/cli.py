@@ -103,9 +103,9 @@ def demo_command(action: str, demo_id: str | None, params: list[str]) -> int:
         elif kind == "Metric":
             print(f"{_en(part.label)}: {part.value}")
         elif kind == "Table":
-            print(f"{_en(part.title)}\n  " + " | ".join(part.columns))
+            print(f"{_en(part.title)}\n  " + " | ".join(map(_en, part.columns)))
             for row in part.rows:
-                print("  " + " | ".join(map(str, row)))
+                print("  " + " | ".join(map(_en, row)))
         elif kind == "Text":
             print(_en(part.markdown))
         else:

@@ -22,8 +22,10 @@ def started(monkeypatch):
         return 0
 
     monkeypatch.setattr(stcli, "main", fake_main)
-    monkeypatch.delenv(DB_ENV, raising=False)
-    monkeypatch.delenv("STUDYAPP_BANK", raising=False)
+    for name in (DB_ENV, "STUDYAPP_BANK"):
+        # setenv first, so that monkeypatch restores the variable the CLI is about to write
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     monkeypatch.setattr(sys, "argv", list(sys.argv))
     return seen
 
