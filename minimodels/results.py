@@ -15,6 +15,11 @@ from dataclasses import dataclass, field
 Label = str | dict[str, str]
 
 
+def label(text: Label, lang: str) -> str:
+    """`text` in `lang`, falling back to English."""
+    return text.get(lang) or text.get("en", "") if isinstance(text, dict) else str(text)
+
+
 @dataclass
 class Metric:
     label: Label
@@ -24,6 +29,9 @@ class Metric:
 
 @dataclass
 class Table:
+    """Rows of cells. A cell is a number, a plain string (a token, a symbol, a name: shown as it
+    is) or a Label (words, shown in the learner's language)."""
+
     columns: list[Label]
     rows: list[list]
     title: Label = ""

@@ -12,7 +12,17 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from minimodels.results import Check, Heatmap, Lines, Metric, Table, Text, TokenStrip
+from minimodels.results import (
+    Check,
+    Heatmap,
+    Label,
+    Lines,
+    Metric,
+    Table,
+    Text,
+    TokenStrip,
+    label,
+)
 from studyapp.demos import (
     ChoiceParam,
     Demo,
@@ -28,10 +38,6 @@ from studyapp.ui import plain
 
 # Neutral colours first: the first category is usually "nothing happened", and red reads as an error.
 STRIP_COLOURS = ["gray", "blue", "orange", "green", "violet", "red", "rainbow"]
-
-
-def label(text, lang: str) -> str:
-    return text.get(lang) or text.get("en", "") if isinstance(text, dict) else str(text)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -161,13 +167,8 @@ def render_demo(demo: Demo, lang: str, key: str) -> None:
             # part of the result (it could not replay elements made outside the cached function).
             outside = contextvars.copy_context()
 
-            def draw(done: float, text: str, curve: dict | None) -> None:
-                bar.progress(min(max(done, 0.0), 1.0), text=text)
-                if curve:
-                    chart.line_chart(pd.DataFrame(curve).set_index(curve_x(curve)))
-
-            def progress(done: float, text: str, curve: dict | None = None) -> None:
-                outside.run(draw, done, text, curve)
+            def progress(done: float, text: Label, curve: Lines | None = None) -> None:
+                outside.run(draw_progress, bar, chart, lang, done, text, curve)
 
             parts = _trained(demo.id, frozen, demo, progress)
             bar.empty()
@@ -200,15 +201,20 @@ def render_demo(demo: Demo, lang: str, key: str) -> None:
 
 
 def table_frame(part: Table, lang: str = "en") -> pd.DataFrame:
-    """The table as a DataFrame the browser can receive, headed in `lang`: a column mixing numbers
+    """The table as a DataFrame the browser can receive, in `lang`: a column mixing numbers
     and text ("—" for "not measured") is sent as text, which Arrow would otherwise refuse."""
-    frame = pd.DataFrame(part.rows, columns=[label(c, lang) for c in part.columns])
+    rows = [[label(c, lang) if isinstance(c, dict) else c for c in row] for row in part.rows]
+    frame = pd.DataFrame(rows, columns=[label(c, lang) for c in part.columns])
     for column in frame.columns:
         if frame[column].dtype == object:
             frame[column] = frame[column].map(str)
     return frame
 
 
-def curve_x(curve: dict) -> str:
-    """The x column of a progress curve: `step` when present, else the first key."""
-    return "step" if "step" in curve else next(iter(curve))
+def draw_progress(bar, chart, lang: str, done: float, text: Label, curve: Lines | None) -> None:
+    """One progress report of a training demo: the bar with its text, and the curve so far drawn
+    in `chart` (an `st.empty`) like the demo's final chart, both in `lang`."""
+    bar.progress(min(max(done, 0.0), 1.0), text=label(text, lang))
+    if curve is not None:
+        with chart.container():
+            render_part(curve, lang)

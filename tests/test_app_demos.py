@@ -84,3 +84,64 @@ def test_tables_mixing_numbers_and_text_reach_the_browser():
 
     frame = table_frame(Table(columns=["run", "loss"], rows=[["aux", 3.7], ["plain", "—"]]))
     assert pa.Table.from_pandas(frame).column("loss").to_pylist() == ["3.7", "—"]
+
+
+def test_an_analytic_demo_in_chinese_has_chinese_table_cells_and_check_details(env):
+    at = open_app(demo="mlm-loss", lang="zh")
+    assert not at.exception
+    [table] = at.dataframe
+    labels = set(table.value["标签"])
+    assert labels == {"是", "-100"}  # "yes" where a position is selected
+    [check] = at.success
+    assert "等于被选位置上的平均损失" in check.value and "|差值| = " in check.value
+    assert "difference" not in check.value
+
+
+def _progress_page(text, curve):
+    import streamlit as st
+
+    from studyapp.demo_ui import draw_progress
+
+    draw_progress(st.progress(0.0), st.empty(), "zh", 0.5, text, curve)
+
+
+def test_the_live_training_progress_reads_in_chinese():
+    """Two real training steps of the tiny GPT on a made-up text, then the app draws the last
+    progress report: the bar's text and the curve's names are Chinese, as in the final chart."""
+    import torch
+
+    from minimodels.demos.trained import Corpus, gpt_config, train_config, train_with_curve
+    from minimodels.gpt import GPT
+    from minimodels.tokenizers import BERT_SPECIALS, CharTokenizer
+    from minimodels.train import split_train_val
+
+    text = "attention lets every token look at every other token. " * 100
+    tok = CharTokenizer.train(text, specials=BERT_SPECIALS)
+    documents = [torch.tensor(tok.encode(text))]
+    train_docs, val_docs = split_train_val(documents, 0.1)
+    corpus = Corpus(documents, tok, torch.cat(train_docs), torch.cat(val_docs), "made-up")
+    torch.manual_seed(0)
+    calls = []
+    train_with_curve(
+        GPT(gpt_config(tok.vocab_size)),
+        corpus,
+        train_config("clm", steps=2, seed=0),
+        ("uniform", "unigram", "bigram"),
+        lambda *call: calls.append(call),
+        "GPT · ",
+    )
+    done, text, curve = calls[-1]
+    assert done == 1.0 and text["en"].startswith("GPT · step 2/2 · loss ")
+
+    at = AppTest.from_function(_progress_page, kwargs={"text": text, "curve": curve}).run()
+    assert not at.exception
+    [bar] = at.get("progress")
+    assert bar.proto.text.startswith("GPT · 第 2/2 步 · 损失 ") and " · 验证损失 " in bar.proto.text
+    [chart] = at.get("vega_lite_chart")
+    spec = json.loads(chart.proto.spec)
+    assert spec["encoding"]["x"]["title"] == "步数" and spec["encoding"]["y"]["title"] == "损失"
+    [data] = chart.proto.datasets
+    series = pa.ipc.open_stream(data.data.data).read_all().column("series").unique()
+    assert sorted(series.to_pylist()) == sorted(
+        ["训练损失", "验证损失", "均匀分布基线", "一元（unigram）基线", "二元（bigram）基线"]
+    )

@@ -149,8 +149,12 @@ def run(
                 "zh": f"使用 {fill} 时，填充的 key 得不到权重（最大值 < 1e-4），且每行之和为 1",
             },
             padding > 0 and on_pad < 1e-4 and on_blocked < 1e-4 and row_sums < 1e-5,
-            f"max weight on [PAD] keys {on_pad:.1e}, on blocked keys {on_blocked:.1e}; "
-            f"largest |row sum − 1| {row_sums:.1e}",
+            {
+                "en": f"max weight on [PAD] keys {on_pad:.1e}, on blocked keys {on_blocked:.1e}; "
+                f"largest |row sum − 1| {row_sums:.1e}",
+                "zh": f"[PAD] key 上的最大权重 {on_pad:.1e}，被屏蔽 key 上的最大权重 "
+                f"{on_blocked:.1e}；|行和 − 1| 的最大值 {row_sums:.1e}",
+            },
         ),
         fully_masked,
         Text(
@@ -172,7 +176,10 @@ def run(
         Check(
             {"en": "A fully masked row with -inf is NaN", "zh": "全被屏蔽的行用 -inf 时为 NaN"},
             bool(neg_inf.isnan().all()),
-            f"{int(neg_inf.isnan().sum())} of {T} weights are NaN",
+            {
+                "en": f"{int(neg_inf.isnan().sum())} of {T} weights are NaN",
+                "zh": f"{T} 个权重中有 {int(neg_inf.isnan().sum())} 个是 NaN",
+            },
         ),
         Check(
             {
@@ -180,7 +187,10 @@ def run(
                 "zh": "用 masked_fill(-10000) 时，全被屏蔽的行是均匀分布，每项 1/T",
             },
             (filled - 1 / T).abs().max().item() < 1e-6,
-            f"max |weight − 1/{T}| = {(filled - 1 / T).abs().max().item():.1e}",
+            {
+                "en": f"max |weight − 1/{T}| = {(filled - 1 / T).abs().max().item():.1e}",
+                "zh": f"|权重 − 1/{T}| 的最大值 = {(filled - 1 / T).abs().max().item():.1e}",
+            },
         ),
         Check(
             {
@@ -188,6 +198,9 @@ def run(
                 "zh": "给每个分数都加 -10000，得到的就是未加掩码的 softmax（误差 1e-3 以内）",
             },
             (added - unmasked).abs().max().item() < 1e-3,
-            f"max |difference| = {(added - unmasked).abs().max().item():.1e}",
+            {
+                "en": f"max |difference| = {(added - unmasked).abs().max().item():.1e}",
+                "zh": f"|差值| 的最大值 = {(added - unmasked).abs().max().item():.1e}",
+            },
         ),
     ]

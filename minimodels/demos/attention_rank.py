@@ -140,16 +140,26 @@ def run(n: int = 64, d: int = 8, seed: int = 0) -> list:
             ],
             rows=[
                 ["QKᵀ/√d", f"≤ d = {d}", rank_scores, f"{spectra['QKᵀ/√d'][-1]:.1e}"],
-                ["softmax, bidirectional", "—", int(rank(bi)), f"{sv['bidirectional'][-1]:.1e}"],
-                ["softmax, causal", f"n = {n}", int(rank(causal)), f"{sv['causal'][-1]:.1e}"],
                 [
-                    "linear, bidirectional",
+                    NAMES["softmax, bidirectional"],
+                    "—",
+                    int(rank(bi)),
+                    f"{sv['bidirectional'][-1]:.1e}",
+                ],
+                [
+                    NAMES["softmax, causal"],
+                    f"n = {n}",
+                    int(rank(causal)),
+                    f"{sv['causal'][-1]:.1e}",
+                ],
+                [
+                    NAMES["linear, bidirectional"],
                     f"≤ d = {d}",
                     rank_lin_bi,
                     f"{spectra['linear, bidirectional'][-1]:.1e}",
                 ],
                 [
-                    "linear, causal",
+                    NAMES["linear, causal"],
                     f"n = {n}",
                     rank_lin_causal,
                     f"{spectra['linear, causal'][-1]:.1e}",
@@ -201,7 +211,10 @@ def run(n: int = 64, d: int = 8, seed: int = 0) -> list:
                 "zh": f"线性注意力：双向的秩 = min(n, d) = {min(n, d)}，因果的秩 = n = {n}",
             },
             rank_lin_bi == min(n, d) and rank_lin_causal == n,
-            f"matrix_rank: {rank_lin_bi} and {rank_lin_causal}",
+            {
+                "en": f"matrix_rank: {rank_lin_bi} and {rank_lin_causal}",
+                "zh": f"matrix_rank：{rank_lin_bi} 和 {rank_lin_causal}",
+            },
         ),
         Lines(
             x=list(range(1, n + 1)),
@@ -233,8 +246,12 @@ def run(n: int = 64, d: int = 8, seed: int = 0) -> list:
             },
             max(end["bidirectional, no skip"], end["causal, no skip"]) < 0.1 * start
             and min(end["bidirectional, skip"], end["causal, skip"]) > 0.1 * start,
-            f"start {start:.2f}; "
-            + ", ".join(f"{label}: {value:.1e}" for label, value in end.items()),
+            {
+                "en": f"start {start:.2f}; "
+                + ", ".join(f"{label}: {value:.1e}" for label, value in end.items()),
+                "zh": f"初始 {start:.2f}；"
+                + "，".join(f"{NAMES[label]['zh']}：{value:.1e}" for label, value in end.items()),
+            },
         ),
         Text(
             {

@@ -14,8 +14,8 @@ the right one. English letters, seen thousands of times each, come out right far
 import torch
 import torch.nn.functional as F
 
-from minimodels.demos.trained import BLOCK, CURVE_NAMES, scaled, tiny_bert
-from minimodels.results import Check, Lines, Metric, Table, Text
+from minimodels.demos.trained import BLOCK, loss_chart, scaled, tiny_bert
+from minimodels.results import Check, Metric, Table, Text
 
 MASK = "[MASK]"
 
@@ -44,16 +44,12 @@ def run(
     blanks = [i for i, t in enumerate(ids) if t == mask_id]
 
     parts = [
-        Lines(
-            x=bert.curve["step"],
-            series={k: v for k, v in bert.curve.items() if k != "step"},
-            series_labels=CURVE_NAMES,
+        loss_chart(
+            bert.curve,
             title={
                 "en": "Masked-LM loss while training (nats per masked character)",
                 "zh": "训练中的掩码语言模型损失（每个被掩字符的 nats）",
             },
-            x_label={"en": "step", "zh": "步数"},
-            y_label={"en": "loss", "zh": "损失"},
         )
     ]
     width = BLOCK - 2  # characters between [CLS] and [SEP]
@@ -120,7 +116,9 @@ def run(
             )
         )
     if progress:
-        progress(1.0, f"filled {len(blanks)} blanks", None)
+        progress(
+            1.0, {"en": f"filled {len(blanks)} blanks", "zh": f"填好了 {len(blanks)} 个空"}, None
+        )
     unigram = bert.baselines["unigram"]
     parts += [
         Metric({"en": "masked-LM val loss", "zh": "掩码语言模型验证损失"}, round(bert.val_loss, 3)),
@@ -133,7 +131,11 @@ def run(
                 "zh": "训练后，掩码语言模型的验证损失低于一元基线（模型利用了上下文，而不只是字符频率）",
             },
             bert.val_loss < unigram,
-            f"val {bert.val_loss:.3f} vs unigram {unigram:.3f} on the same masked characters",
+            {
+                "en": f"val {bert.val_loss:.3f} vs unigram {unigram:.3f} on the same masked "
+                "characters",
+                "zh": f"在同一批被掩字符上：验证损失 {bert.val_loss:.3f}，一元基线 {unigram:.3f}",
+            },
         ),
     ]
     return parts

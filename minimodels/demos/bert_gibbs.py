@@ -61,7 +61,11 @@ def run(
         bert.model, length, iterations, burn_in, top_k, tok.token_to_id, tok.special_ids, g
     )
     if progress:
-        progress(1.0, f"Gibbs chain: {iterations} steps", None)
+        progress(
+            1.0,
+            {"en": f"Gibbs chain: {iterations} steps", "zh": f"吉布斯采样链：{iterations} 步"},
+            None,
+        )
 
     # Replay the history to list the text after the steps we show.
     mask_id = tok.token_to_id["[MASK]"]
@@ -74,7 +78,7 @@ def run(
             rows.append(
                 [
                     step,
-                    "burn-in" if step <= burn_in else f"top-{top_k}",
+                    {"en": "burn-in", "zh": "预热"} if step <= burn_in else f"top-{top_k}",
                     pos,
                     tok.vocab[new].replace(" ", "␣").replace("\n", "⏎"),
                     tok.decode(text).replace("[MASK]", "▯").replace("\n", "⏎"),
@@ -117,7 +121,11 @@ def run(
                 "zh": "采样链跑满了要求的步数，文本中没有剩下 [MASK]",
             },
             len(history) == iterations and masks_left == 0,
-            f"{len(history)} of {iterations} steps; {masks_left} [MASK] left"
-            + ("" if masks_left == 0 else " (positions never visited: use more steps)"),
+            {
+                "en": f"{len(history)} of {iterations} steps; {masks_left} [MASK] left"
+                + ("" if masks_left == 0 else " (positions never visited: use more steps)"),
+                "zh": f"跑了 {len(history)} / {iterations} 步；剩下 {masks_left} 个 [MASK]"
+                + ("" if masks_left == 0 else "（有位置从未被访问：请增加步数）"),
+            },
         ),
     ]

@@ -91,9 +91,15 @@ def run(sentence: str, position: int = 10, seed: int = 0) -> list:
                 "zh": f"GPT：位置 0…{t - 1} 的 logits 完全不变",
             },
             t > 0 and before < 1e-6,
-            f"largest change before position {t}: {before:.1e}"
+            {
+                "en": f"largest change before position {t}: {before:.1e}",
+                "zh": f"位置 {t} 之前的最大变化：{before:.1e}",
+            }
             if t > 0
-            else "no position comes before 0: use a sentence of at least two characters",
+            else {
+                "en": "no position comes before 0: use a sentence of at least two characters",
+                "zh": "位置 0 之前没有位置：请用至少两个字符的句子",
+            },
         ),
         Check(
             {
@@ -101,7 +107,10 @@ def run(sentence: str, position: int = 10, seed: int = 0) -> list:
                 "zh": f"GPT：从位置 {t} 开始的 logits 都会变化",
             },
             gpt_from_t > 0,
-            f"smallest change from position {t} on: {gpt_from_t:.1e}",
+            {
+                "en": f"smallest change from position {t} on: {gpt_from_t:.1e}",
+                "zh": f"从位置 {t} 起的最小变化：{gpt_from_t:.1e}",
+            },
         ),
         Check(
             {
@@ -109,6 +118,9 @@ def run(sentence: str, position: int = 10, seed: int = 0) -> list:
                 "zh": "BERT：每个位置的 logits 都会变化",
             },
             bert_min > 1e-6,
-            f"smallest change over all {T} positions: {bert_min:.1e}",
+            {
+                "en": f"smallest change over all {T} positions: {bert_min:.1e}",
+                "zh": f"全部 {T} 个位置上的最小变化：{bert_min:.1e}",
+            },
         ),
     ]

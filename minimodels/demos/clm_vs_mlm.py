@@ -51,11 +51,15 @@ def run(steps: int = 600, seed: int = 0, progress=None) -> list:
     gpt = tiny_gpt(steps, seed, scaled(progress, 0.0, 0.45))
     bert = tiny_bert(steps, seed, scaled(progress, 0.45, 0.9), width=GPT_WIDTH)
     if progress:
-        progress(0.9, "counting the labelled positions in every training batch", None)
+        counting = {
+            "en": "counting the labelled positions in every training batch",
+            "zh": "正在统计每个训练批次中有标签的位置",
+        }
+        progress(0.9, counting, None)
     clm_share, _ = signal_share(gpt.config, steps)
     mlm_share, mlm_share_ordinary = signal_share(bert.config, steps)
     if progress:
-        progress(1.0, "done", None)
+        progress(1.0, {"en": "done", "zh": "完成"}, None)
 
     n_gpt, n_bert = parameter_count(gpt.model), parameter_count(bert.model)
     step_x = gpt.curve["step"]  # both evaluate at the same steps
@@ -88,16 +92,32 @@ def run(steps: int = 600, seed: int = 0, progress=None) -> list:
                 {"en": "masked LM (BERT)", "zh": "掩码语言模型（BERT）"},
             ],
             rows=[
-                ["parameters", f"{n_gpt:,}", f"{n_bert:,}"],
-                ["positions with a training signal", f"{clm_share:.1%}", f"{mlm_share:.1%}"],
-                ["… of the ordinary tokens", f"{clm_share:.1%}", f"{mlm_share_ordinary:.1%}"],
+                [{"en": "parameters", "zh": "参数量"}, f"{n_gpt:,}", f"{n_bert:,}"],
                 [
-                    "val loss before training",
+                    {"en": "positions with a training signal", "zh": "有训练信号的位置"},
+                    f"{clm_share:.1%}",
+                    f"{mlm_share:.1%}",
+                ],
+                [
+                    {"en": "… of the ordinary tokens", "zh": "……占普通 token 的比例"},
+                    f"{clm_share:.1%}",
+                    f"{mlm_share_ordinary:.1%}",
+                ],
+                [
+                    {"en": "val loss before training", "zh": "训练前的验证损失"},
                     round(gpt.initial_val_loss, 3),
                     round(bert.initial_val_loss, 3),
                 ],
-                [f"val loss after {steps} steps", round(gpt.val_loss, 3), round(bert.val_loss, 3)],
-                ["training time (s)", round(gpt.result.elapsed, 1), round(bert.result.elapsed, 1)],
+                [
+                    {"en": f"val loss after {steps} steps", "zh": f"训练 {steps} 步后的验证损失"},
+                    round(gpt.val_loss, 3),
+                    round(bert.val_loss, 3),
+                ],
+                [
+                    {"en": "training time (s)", "zh": "训练用时（秒）"},
+                    round(gpt.result.elapsed, 1),
+                    round(bert.result.elapsed, 1),
+                ],
             ],
             title={"en": "Side by side", "zh": "并排对比"},
         ),
@@ -134,7 +154,10 @@ def run(steps: int = 600, seed: int = 0, progress=None) -> list:
                 "zh": "因果语言模型在 100% 的位置上都有预测目标",
             },
             clm_share == 1.0,
-            f"measured {clm_share:.2%} over {steps} batches",
+            {
+                "en": f"measured {clm_share:.2%} over {steps} batches",
+                "zh": f"在 {steps} 个批次上实测为 {clm_share:.2%}",
+            },
         ),
         Check(
             {
@@ -142,8 +165,11 @@ def run(steps: int = 600, seed: int = 0, progress=None) -> list:
                 "zh": "掩码语言模型只在约 15% 的普通 token 上有预测目标（误差 ±1 个百分点）",
             },
             abs(mlm_share_ordinary - 0.15) < 0.01,
-            f"measured {mlm_share_ordinary:.2%} of ordinary tokens, "
-            f"{mlm_share:.2%} of all positions",
+            {
+                "en": f"measured {mlm_share_ordinary:.2%} of ordinary tokens, "
+                f"{mlm_share:.2%} of all positions",
+                "zh": f"实测占普通 token 的 {mlm_share_ordinary:.2%}，占全部位置的 {mlm_share:.2%}",
+            },
         ),
         Check(
             {
@@ -151,6 +177,9 @@ def run(steps: int = 600, seed: int = 0, progress=None) -> list:
                 "zh": "两个模型大小相同（相差不超过 5%）",
             },
             abs(n_bert - n_gpt) / n_gpt < 0.05,
-            f"GPT {n_gpt:,}, BERT {n_bert:,} parameters",
+            {
+                "en": f"GPT {n_gpt:,}, BERT {n_bert:,} parameters",
+                "zh": f"参数量：GPT {n_gpt:,}，BERT {n_bert:,}",
+            },
         ),
     ]

@@ -25,6 +25,7 @@ NAMES = {  # the layers' names as a learner reads them, in the charts
     "self-attention": {"en": "self-attention", "zh": "自注意力"},
     "recurrent": {"en": "recurrent", "zh": "循环"},
     "convolution": {"en": "convolution", "zh": "卷积"},
+    "dilated convolution": {"en": "dilated convolution", "zh": "空洞卷积"},
 }
 
 
@@ -121,7 +122,7 @@ def run(n: int = 512, d: int = 64, k: int = 3) -> list:
     }
     counted = {name: count_flops(layer[name], x) for name in formulas}
     flop_rows = [
-        [name, f"{counted[name]:,}", formula, f"{value:,}"]
+        [NAMES[name], f"{counted[name]:,}", formula, f"{value:,}"]
         for name, (value, formula) in formulas.items()
     ]
 
@@ -141,11 +142,12 @@ def run(n: int = 512, d: int = 64, k: int = 3) -> list:
         ),
     }
     path_rows = [
-        [name, str(traced), str(expected), big_o]
+        [NAMES[name], str(traced), str(expected), big_o]
         for name, (traced, expected, big_o) in paths.items()
     ]
     # A recurrent layer has no stack to trace: h_{n-1} reaches x_0 through n - 1 state updates.
-    path_rows.insert(1, ["recurrent", "—", f"{n - 1} steps", "O(n)"])
+    steps = {"en": f"{n - 1} steps", "zh": f"{n - 1} 步"}
+    path_rows.insert(1, [NAMES["recurrent"], "—", steps, "O(n)"])
 
     # 3. Timing at four lengths, the same layers (attention on its fused kernel now).
     timed = {
@@ -188,7 +190,10 @@ def run(n: int = 512, d: int = 64, k: int = 3) -> list:
                 "zh": "计数得到的 FLOPs 与公式完全相等：注意力分数 n²·d，循环 n·d²，卷积 k·n·d²",
             },
             all(counted[name] == value for name, (value, _) in formulas.items()),
-            "; ".join(f"{name}: {counted[name]:,}" for name in counted),
+            {
+                "en": "; ".join(f"{name}: {counted[name]:,}" for name in counted),
+                "zh": "；".join(f"{NAMES[name]['zh']}：{counted[name]:,}" for name in counted),
+            },
         ),
         Table(
             columns=[
@@ -210,7 +215,12 @@ def run(n: int = 512, d: int = 64, k: int = 3) -> list:
                 "zh": "追踪得到的路径长度与公式一致：注意力 1 层，堆叠卷积 ⌈(n−1)/(k−1)⌉ 层，空洞卷积 ⌈log_k n⌉ 层",
             },
             all(traced == expected for traced, expected, _ in paths.values()),
-            ", ".join(f"{name}: {traced}" for name, (traced, _, _) in paths.items()),
+            {
+                "en": ", ".join(f"{name}: {traced}" for name, (traced, _, _) in paths.items()),
+                "zh": "，".join(
+                    f"{NAMES[name]['zh']}：{traced}" for name, (traced, _, _) in paths.items()
+                ),
+            },
         ),
         Lines(
             x=lengths,
@@ -249,7 +259,9 @@ def run(n: int = 512, d: int = 64, k: int = 3) -> list:
                 "recurrent layer needs n sequential steps, self-attention one parallel step, and "
                 "its path between any two positions is a single layer.",
                 "zh": f"在这台机器上实测（有噪声）：n 从 {lengths[-2]} 翻倍到 {n}，"
-                + "，".join(f"{name} 的耗时变为 {g:.1f} 倍" for name, g in growth.items())
+                + "，".join(
+                    f"{NAMES[name]['zh']}的耗时变为 {g:.1f} 倍" for name, g in growth.items()
+                )
                 + f"。n = {n} 时，注意力的 FLOPs 是循环层的 {flop_ratio:.1f} 倍，耗时是它的 "
                 f"{time_ratio:.1f} 倍"
                 + ("：循环必须一小步接一小步地走 n 步" if slower else "")

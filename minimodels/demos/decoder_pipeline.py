@@ -16,6 +16,17 @@ from minimodels.tokenizers import ByteBPETokenizer, CharTokenizer
 from minimodels.train import set_threads
 
 WIDTH, HEADS, BLOCK = 64, 4, 256  # 256 positions hold 64 characters even at 4 bytes each
+NAMES = {  # the stages and parts as a learner reads them
+    "token ids": {"en": "token ids", "zh": "token id"},
+    "token embedding": {"en": "token embedding", "zh": "token 嵌入"},
+    "position embedding": {"en": "position embedding", "zh": "位置嵌入"},
+    "sum": {"en": "sum", "zh": "两者相加"},
+    "attention": {"en": "attention", "zh": "注意力"},
+    "LayerNorms": {"en": "LayerNorms", "zh": "各 LayerNorm"},
+    "final LayerNorm": {"en": "final LayerNorm", "zh": "最后的 LayerNorm"},
+    "softmax, last position": {"en": "softmax, last position", "zh": "softmax，最后一个位置"},
+    "lm_head (tied)": {"en": "lm_head (tied)", "zh": "lm_head（与 token 嵌入共享）"},
+}
 
 
 def show(token) -> str:
@@ -55,26 +66,26 @@ def run(sentence: str, tokenizer: str = "char", layers: int = 2, seed: int = 0) 
     model = GPT(config).eval()
 
     # 2. The forward pass, stage by stage (GPT.forward does exactly this).
-    rows = [["token ids", shape(idx), "…, " + ", ".join(map(str, idx[0, -6:].tolist()))]]
+    rows = [[NAMES["token ids"], shape(idx), "…, " + ", ".join(map(str, idx[0, -6:].tolist()))]]
     tok_emb = model.tok_emb(idx)  # (1, T, C): one learned vector per token id
     pos_emb = model.pos_emb(torch.arange(T))  # (T, C): one learned vector per position
     x = tok_emb + pos_emb  # (1, T, C)
     rows += [
-        ["token embedding", shape(tok_emb), first(tok_emb)],
-        ["position embedding", shape(pos_emb), first(pos_emb)],
-        ["sum", shape(x), first(x)],
+        [NAMES["token embedding"], shape(tok_emb), first(tok_emb)],
+        [NAMES["position embedding"], shape(pos_emb), first(pos_emb)],
+        [NAMES["sum"], shape(x), first(x)],
     ]
     mask = causal_mask(T)  # (T, T) True where a position may look: back, never ahead
     for i, block in enumerate(model.blocks):
         x = block(x, mask)  # (1, T, C): attention then MLP, each added to the residual stream
-        rows.append([f"block {i + 1}", shape(x), first(x)])
+        rows.append([{"en": f"block {i + 1}", "zh": f"第 {i + 1} 个块"}, shape(x), first(x)])
     x = model.ln_f(x)  # (1, T, C)
     logits = model.lm_head(x)  # (1, T, V): a score for every token, at every position
     probs = torch.softmax(logits[0, -1], dim=-1)  # (V,) the next token after the whole sentence
     rows += [
-        ["final LayerNorm", shape(x), first(x)],
+        [NAMES["final LayerNorm"], shape(x), first(x)],
         ["lm_head (logits)", shape(logits), first(logits)],
-        ["softmax, last position", shape(probs), first(probs)],
+        [NAMES["softmax, last position"], shape(probs), first(probs)],
     ]
     same = (logits - model(idx)).abs().max().item()
 
@@ -113,7 +124,10 @@ def run(sentence: str, tokenizer: str = "char", layers: int = 2, seed: int = 0) 
                 "zh": "手工逐步运行各阶段，得到的正是模型自身 forward() 的 logits",
             },
             same < 1e-6,
-            f"max |difference| = {same:.1e}",
+            {
+                "en": f"max |difference| = {same:.1e}",
+                "zh": f"|差值| 的最大值 = {same:.1e}",
+            },
         ),
         Table(
             columns=[
@@ -134,7 +148,10 @@ def run(sentence: str, tokenizer: str = "char", layers: int = 2, seed: int = 0) 
                 {"en": "parameters", "zh": "参数量"},
                 {"en": "share", "zh": "占比"},
             ],
-            rows=[[name, f"{n:,}", f"{n / counts['total']:.1%}"] for name, n in parts.items()],
+            rows=[
+                [NAMES.get(name, name), f"{n:,}", f"{n / counts['total']:.1%}"]
+                for name, n in parts.items()
+            ],
             title={
                 "en": f"Parameters: {layers} layers, width {WIDTH}, vocabulary {config.vocab_size}",
                 "zh": f"参数：{layers} 层，宽度 {WIDTH}，词表 {config.vocab_size}",
@@ -154,7 +171,11 @@ def run(sentence: str, tokenizer: str = "char", layers: int = 2, seed: int = 0) 
                 "zh": "各部分之和等于 count_params 的总数，也等于模型中实际的参数个数（共享的输出头只算一次）",
             },
             sum(parts.values()) == counts["total"] == in_model and tied,
-            f"sum of parts {sum(parts.values()):,}, count_params {counts['total']:,}, "
-            f"model.parameters() {in_model:,}; head tied: {tied}",
+            {
+                "en": f"sum of parts {sum(parts.values()):,}, count_params {counts['total']:,}, "
+                f"model.parameters() {in_model:,}; head tied: {tied}",
+                "zh": f"各部分之和 {sum(parts.values()):,}，count_params {counts['total']:,}，"
+                f"model.parameters() {in_model:,}；输出头共享权重：{'是' if tied else '否'}",
+            },
         ),
     ]

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from minimodels.attention import MultiHeadAttention, causal_mask, scaled_dot_product_attention
-from minimodels.demos.trained import parameter_count, scaled
+from minimodels.demos.trained import LOSS_AXIS, STEP_AXIS, parameter_count, scaled
 from minimodels.gpt import GPT, MLP, Block, GPTConfig, generate
 from minimodels.results import Check, Lines, Table, Text
 from minimodels.train import set_threads
@@ -187,8 +187,18 @@ def train_one(model, name: str, batches, test, steps: int, progress) -> dict:
             log["seconds"].append(seconds)
             losses = []
             if progress:
-                text = f"{name}: step {step}/{steps} · loss {log['loss'][-1]:.3f}"
-                progress(step / steps, text, {"step": log["step"], "training loss": log["loss"]})
+                text = {
+                    "en": f"{name}: step {step}/{steps} · loss {log['loss'][-1]:.3f}",
+                    "zh": f"{NAMES[name]['zh']}：第 {step}/{steps} 步 · 损失 {log['loss'][-1]:.3f}",
+                }
+                curve = Lines(
+                    x=list(log["step"]),
+                    series={name: list(log["loss"])},
+                    series_labels=NAMES,
+                    x_label=STEP_AXIS,
+                    y_label=LOSS_AXIS,
+                )
+                progress(step / steps, text, curve)
     return log
 
 
@@ -205,12 +215,13 @@ def summary(logs: dict) -> dict:
     en, zh = [], []
     for name, log in logs.items():
         step, seconds = first_reaching(log, "exact match", 0.95)
+        name_zh = NAMES[name]["zh"]
         if step is None:
             en.append(f"{name}: below 95 % exact match all run")
-            zh.append(f"{name}：始终未达到 95% 完全匹配")
+            zh.append(f"{name_zh}：始终未达到 95% 完全匹配")
         else:
             en.append(f"{name}: 95 % exact match by step {step}, after {seconds:.1f} s of training")
-            zh.append(f"{name}：第 {step} 步达到 95% 完全匹配，用了 {seconds:.1f} 秒训练")
+            zh.append(f"{name_zh}：第 {step} 步达到 95% 完全匹配，用了 {seconds:.1f} 秒训练")
     return {
         "en": "Measured in this run (evaluated every tenth of the run). " + "; ".join(en) + ".",
         "zh": "本次运行实测（每十分之一进程评估一次）。" + "；".join(zh) + "。",
@@ -247,10 +258,10 @@ def run(
         guess = greedy(model, example)[0]
         rows.append(
             [
-                name,
+                NAMES[name],
                 f"{counts[name]:,}",
                 f"{log['exact match'][-1]:.1%}",
-                at_step or "not reached",
+                at_step or {"en": "not reached", "zh": "未达到"},
                 "—" if at_seconds is None else round(at_seconds, 1),
                 round(log["seconds"][-1], 1),
                 "".join(LETTERS[i] for i in example[0])
@@ -317,6 +328,9 @@ def run(
                 "zh": "两个模型的参数量大致相同（相差不超过 10%）",
             },
             abs(a - b) / max(a, b) <= 0.10,
-            f"{a:,} vs {b:,} ({abs(a - b) / max(a, b):.1%} apart)",
+            {
+                "en": f"{a:,} vs {b:,} ({abs(a - b) / max(a, b):.1%} apart)",
+                "zh": f"{a:,} 对 {b:,}（相差 {abs(a - b) / max(a, b):.1%}）",
+            },
         ),
     ]

@@ -55,6 +55,9 @@ def run(
         f"top-k {top_k}": dict(temperature=1.0, top_k=top_k),
         f"top-p {top_p}": dict(temperature=1.0, top_p=top_p),
     }
+    # The names as a learner reads them (top-k and top-p read the same in Chinese).
+    zh = {"greedy": "贪心", f"temperature {temperature}": f"温度 {temperature}"}
+    shown = {name: {"en": name, "zh": zh.get(name, name)} for name in methods}
     rows, texts, outputs, repetition = [], [], {}, {}
     for i, (name, settings) in enumerate(methods.items()):
         g = torch.Generator().manual_seed(seed)
@@ -62,10 +65,15 @@ def run(
         outputs[name] = out
         new_text = tok.decode(out[0, idx.size(1) :].tolist())
         repetition[name] = repeated_ngrams(new_text)
-        rows.append([name, f"{repetition[name]:.1%}", round(mean_nll(model, out, idx.size(1)), 3)])
-        texts += [Text(f"**{name}**"), Text(code_block(prompt + new_text))]
+        nll = round(mean_nll(model, out, idx.size(1)), 3)
+        rows.append([shown[name], f"{repetition[name]:.1%}", nll])
+        texts += [
+            Text({"en": f"**{name}**", "zh": f"**{shown[name]['zh']}**"}),
+            Text(code_block(prompt + new_text)),
+        ]
         if progress:
-            progress(0.9 + 0.1 * (i + 1) / len(methods), f"decoding: {name}", None)
+            doing = {"en": f"decoding: {name}", "zh": f"解码：{shown[name]['zh']}"}
+            progress(0.9 + 0.1 * (i + 1) / len(methods), doing, None)
 
     # Greedy is deterministic: a second run, without the KV cache, recomputes every step from
     # the full context and must take exactly the same argmax path.
@@ -100,7 +108,7 @@ def run(
                 "zh": "贪心解码是确定性的：不用 KV 缓存重跑一次，得到完全相同的字符",
             },
             torch.equal(outputs["greedy"], again),
-            f"{length} characters compared",
+            {"en": f"{length} characters compared", "zh": f"比较了 {length} 个字符"},
         ),
         Check(
             {
@@ -108,6 +116,11 @@ def run(
                 "zh": "贪心解码文本的重复程度不低于任何一种采样文本",
             },
             all(greedy_rep >= r for r in repetition.values()),
-            f"greedy {greedy_rep:.1%}; " + ", ".join(f"{k} {v:.1%}" for k, v in repetition.items()),
+            {
+                "en": f"greedy {greedy_rep:.1%}; "
+                + ", ".join(f"{k} {v:.1%}" for k, v in repetition.items()),
+                "zh": f"贪心 {greedy_rep:.1%}；"
+                + "，".join(f"{shown[k]['zh']} {v:.1%}" for k, v in repetition.items()),
+            },
         ),
     ]

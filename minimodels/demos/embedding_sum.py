@@ -132,7 +132,7 @@ def run(sentence_a: str, sentence_b: str, width: int = 32, seed: int = 0) -> lis
                 "zh": "token 嵌入 + 段嵌入 + 位置嵌入 = 对拼接起来的 one-hot 向量做一次线性变换",
             },
             diff < 1e-6,
-            f"max |difference| = {diff:.1e}",
+            {"en": f"max |difference| = {diff:.1e}", "zh": f"|差值| 的最大值 = {diff:.1e}"},
         ),
         Check(
             {
@@ -140,7 +140,7 @@ def run(sentence_a: str, sentence_b: str, width: int = 32, seed: int = 0) -> lis
                 "zh": "BERT 的嵌入层输出的正是 LayerNorm(这个和)",
             },
             ln_diff < 1e-5,
-            f"max |difference| = {ln_diff:.1e}",
+            {"en": f"max |difference| = {ln_diff:.1e}", "zh": f"|差值| 的最大值 = {ln_diff:.1e}"},
         ),
         Metric(
             {"en": "combinations the sum is compared with", "zh": "与之比较的组合数"},
@@ -162,7 +162,11 @@ def run(sentence_a: str, sentence_b: str, width: int = 32, seed: int = 0) -> lis
                 "zh": "每个和都能被还原：在每个位置上，距离最近的（token，段，位置）组合都是正确的那个",
             },
             bool((decoded == truth).all()),
-            f"{int((decoded == truth).all(dim=0).sum())} of {T} positions decoded correctly",
+            {
+                "en": f"{int((decoded == truth).all(dim=0).sum())} of {T} positions decoded "
+                "correctly",
+                "zh": f"{T} 个位置中有 {int((decoded == truth).all(dim=0).sum())} 个还原正确",
+            },
         ),
         Text(
             {

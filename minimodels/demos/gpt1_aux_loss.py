@@ -22,12 +22,16 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from minimodels.attention import causal_mask
-from minimodels.demos.trained import BLOCK, scaled, tiny_gpt
+from minimodels.demos.trained import BLOCK, LOSS_AXIS, STEP_AXIS, scaled, tiny_gpt
 from minimodels.results import Check, Lines, Metric, Table, Text
 
 LAMBDA = 0.5  # GPT-1's weight of the auxiliary LM loss
 CLASSES = ("original", "shuffled")
 NAMES = {"L2 only": {"en": "L2 only", "zh": "仅 L2"}}  # "L2 + 0.5·L1" reads the same in both
+LOSS_NAMES = {  # the live chart's curves
+    "task loss": {"en": "task loss", "zh": "任务损失"},
+    "LM loss": {"en": "LM loss", "zh": "语言模型损失"},
+}
 
 
 def make_split(stream: Tensor, extract: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
@@ -119,8 +123,20 @@ def fine_tune(pretrained, data, lam: float, steps: int, seed: int, progress) -> 
             seen = {"task": [], "lm": []}
             if progress:
                 name = "L2 only" if lam == 0 else f"L2 + {lam}·L1"
-                text = f"{name}: step {step}/{steps} · task loss {log['task loss'][-1]:.3f}"
-                progress(step / steps, text, log)
+                name_zh = NAMES[name]["zh"] if name in NAMES else name
+                task = log["task loss"][-1]
+                text = {
+                    "en": f"{name}: step {step}/{steps} · task loss {task:.3f}",
+                    "zh": f"{name_zh}：第 {step}/{steps} 步 · 任务损失 {task:.3f}",
+                }
+                curve = Lines(
+                    x=list(log["step"]),
+                    series={k: list(v) for k, v in log.items() if k != "step"},
+                    series_labels=LOSS_NAMES,
+                    x_label=STEP_AXIS,
+                    y_label=LOSS_AXIS,
+                )
+                progress(step / steps, text, curve)
     return {
         "log": log,
         "train": evaluate(gpt, head, data["train_x"], data["train_y"]),
@@ -183,7 +199,7 @@ def run(steps: int = 300, pretrain_steps: int = 600, seed: int = 0, progress=Non
             ],
             rows=[
                 [
-                    name,
+                    NAMES.get(name, name),
                     f"{r['test']['acc']:.1%}",
                     round(r["test"]["task"], 3),
                     round(r["train"]["lm"], 3),
@@ -193,7 +209,7 @@ def run(steps: int = 300, pretrain_steps: int = 600, seed: int = 0, progress=Non
             ]
             + [
                 [
-                    "pre-trained, before fine-tuning",
+                    {"en": "pre-trained, before fine-tuning", "zh": "预训练模型，微调前"},
                     "—",
                     "—",
                     round(before["train"], 3),
@@ -247,7 +263,11 @@ def run(steps: int = 300, pretrain_steps: int = 600, seed: int = 0, progress=Non
             },
             len(plain["log"]["step"]) == len(aux["log"]["step"]) > 0
             and aux["train"]["lm"] < plain["train"]["lm"],
-            f"LM loss {aux['train']['lm']:.3f} (L2 + {LAMBDA}·L1) vs {plain['train']['lm']:.3f} "
-            f"(L2 only); {before['train']:.3f} before fine-tuning",
+            {
+                "en": f"LM loss {aux['train']['lm']:.3f} (L2 + {LAMBDA}·L1) vs "
+                f"{plain['train']['lm']:.3f} (L2 only); {before['train']:.3f} before fine-tuning",
+                "zh": f"语言模型损失 {aux['train']['lm']:.3f}（L2 + {LAMBDA}·L1），"
+                f"{plain['train']['lm']:.3f}（仅 L2）；微调前 {before['train']:.3f}",
+            },
         ),
     ]

@@ -12,9 +12,9 @@ import math
 
 import torch
 
-from minimodels.demos.trained import CURVE_NAMES, code_block, parameter_count, tiny_gpt
+from minimodels.demos.trained import code_block, loss_chart, parameter_count, tiny_gpt
 from minimodels.gpt import generate
-from minimodels.results import Check, Lines, Metric, Table, Text
+from minimodels.results import Check, Metric, Table, Text
 
 
 def run(
@@ -45,20 +45,20 @@ def run(
     )
     sample = tok.decode(out[0].tolist())
     if progress:
-        progress(1.0, f"trained {steps} steps and sampled {length} characters", None)
+        done = {
+            "en": f"trained {steps} steps and sampled {length} characters",
+            "zh": f"已训练 {steps} 步，并生成了 {length} 个字符",
+        }
+        progress(1.0, done, None)
 
     beat = gpt.seconds_below["bigram"]
     return [
-        Lines(
-            x=gpt.curve["step"],
-            series={k: v for k, v in gpt.curve.items() if k != "step"},
-            series_labels=CURVE_NAMES,
+        loss_chart(
+            gpt.curve,
             title={
                 "en": "Loss per character (nats) while training, against three baselines",
                 "zh": "训练中每个字符的损失（nats），与三条基线对比",
             },
-            x_label={"en": "step", "zh": "步数"},
-            y_label={"en": "loss", "zh": "损失"},
         ),
         Table(
             columns=[
@@ -68,17 +68,32 @@ def run(
             ],
             rows=[
                 [
-                    "uniform, ln V",
+                    {"en": "uniform, ln V", "zh": "均匀分布，ln V"},
                     round(base["uniform"], 3),
-                    f"only the vocabulary size {tok.vocab_size}",
+                    {
+                        "en": f"only the vocabulary size {tok.vocab_size}",
+                        "zh": f"只知道词表大小 {tok.vocab_size}",
+                    },
                 ],
-                ["unigram", round(base["unigram"], 3), "how often each character occurs"],
-                ["bigram", round(base["bigram"], 3), "which character follows which"],
-                ["tiny GPT, before training", round(gpt.initial_val_loss, 3), "nothing yet"],
                 [
-                    f"tiny GPT, {steps} steps",
+                    {"en": "unigram", "zh": "一元（unigram）"},
+                    round(base["unigram"], 3),
+                    {"en": "how often each character occurs", "zh": "每个字符出现的频率"},
+                ],
+                [
+                    {"en": "bigram", "zh": "二元（bigram）"},
+                    round(base["bigram"], 3),
+                    {"en": "which character follows which", "zh": "哪个字符后面跟着哪个字符"},
+                ],
+                [
+                    {"en": "tiny GPT, before training", "zh": "小 GPT，训练前"},
+                    round(gpt.initial_val_loss, 3),
+                    {"en": "nothing yet", "zh": "还什么都不知道"},
+                ],
+                [
+                    {"en": f"tiny GPT, {steps} steps", "zh": f"小 GPT，训练 {steps} 步后"},
                     round(gpt.val_loss, 3),
-                    "up to 32 characters of context",
+                    {"en": "up to 32 characters of context", "zh": "最多 32 个字符的上下文"},
                 ],
             ],
             title={
@@ -113,7 +128,10 @@ def run(
                 "zh": "训练后，验证集损失低于二元（bigram）基线",
             },
             gpt.val_loss < base["bigram"],
-            f"val {gpt.val_loss:.3f} vs bigram {base['bigram']:.3f}",
+            {
+                "en": f"val {gpt.val_loss:.3f} vs bigram {base['bigram']:.3f}",
+                "zh": f"验证损失 {gpt.val_loss:.3f}，二元基线 {base['bigram']:.3f}",
+            },
         ),
         Check(
             {
@@ -121,6 +139,9 @@ def run(
                 "zh": "训练前，损失接近 ln V（相差不超过 0.3）",
             },
             abs(gpt.initial_val_loss - ln_v) < 0.3,
-            f"initial {gpt.initial_val_loss:.3f} vs ln {tok.vocab_size} = {ln_v:.3f}",
+            {
+                "en": f"initial {gpt.initial_val_loss:.3f} vs ln {tok.vocab_size} = {ln_v:.3f}",
+                "zh": f"初始损失 {gpt.initial_val_loss:.3f}，ln {tok.vocab_size} = {ln_v:.3f}",
+            },
         ),
     ]

@@ -15,6 +15,7 @@ from minimodels.results import Check, Lines, Metric, Table, Text
 from minimodels.train import set_threads
 
 VOCAB = 256
+YES, NO = {"en": "yes", "zh": "是"}, {"en": "NO", "zh": "否"}
 
 
 def timed_generate(model, prompt, steps, use_cache):
@@ -58,7 +59,7 @@ def run(layers: int = 4, width: int = 128, longest: int = 128, seed: int = 0) ->
         passes_right &= slow_passes == T * (T + 1) // 2 and fast_passes == T
         rows.append(
             [T, f"{slow_passes:,}", f"{fast_passes:,}", f"{slow_ms:.0f}", f"{fast_ms:.0f}",
-             f"{slow_ms / fast_ms:.1f}×", "yes" if same else "NO"]
+             f"{slow_ms / fast_ms:.1f}×", YES if same else NO]
         )  # fmt: skip
 
     n_params = sum(p.numel() for p in model.parameters())
@@ -114,7 +115,10 @@ def run(layers: int = 4, width: int = 128, longest: int = 128, seed: int = 0) ->
                 "zh": "无论是否使用缓存，贪心解码在每个长度上生成的 token id 都完全相同",
             },
             all_equal,
-            f"compared at T = {', '.join(map(str, lengths))}",
+            {
+                "en": f"compared at T = {', '.join(map(str, lengths))}",
+                "zh": f"在 T = {', '.join(map(str, lengths))} 时逐一比较",
+            },
         ),
         Check(
             {
@@ -122,6 +126,11 @@ def run(layers: int = 4, width: int = 128, longest: int = 128, seed: int = 0) ->
                 "zh": "实际计数的 token 处理次数：不用缓存 T(T+1)/2，用缓存 T",
             },
             passes_right,
-            f"at T = {lengths[-1]}: {lengths[-1] * (lengths[-1] + 1) // 2:,} vs {lengths[-1]}",
+            {
+                "en": f"at T = {lengths[-1]}: {lengths[-1] * (lengths[-1] + 1) // 2:,} vs "
+                f"{lengths[-1]}",
+                "zh": f"T = {lengths[-1]} 时：{lengths[-1] * (lengths[-1] + 1) // 2:,} 对 "
+                f"{lengths[-1]}",
+            },
         ),
     ]

@@ -38,7 +38,7 @@ def run(sentence: str, p: float = 0.3, seed: int = 0) -> list:
             i,
             vocab[x[0, i]],
             vocab[inputs[0, i]],
-            "yes" if selected[i] else "-100",
+            {"en": "yes", "zh": "是"} if selected[i] else "-100",
             f"{per_position[i]:.3f}" if selected[i] else "—",
         ]
         for i in range(x.shape[1])
@@ -75,8 +75,14 @@ def run(sentence: str, p: float = 0.3, seed: int = 0) -> list:
                 "zh": "ignore_index=-100 的 cross_entropy 等于被选位置上的平均损失",
             },
             bool(selected.any()) and abs(by_hand.item() - library.item()) < 1e-5,
-            f"|difference| = {abs(by_hand.item() - library.item()):.2e}"
+            {
+                "en": f"|difference| = {abs(by_hand.item() - library.item()):.2e}",
+                "zh": f"|差值| = {abs(by_hand.item() - library.item()):.2e}",
+            }
             if selected.any()
-            else "no position was selected: raise p or change the seed",
+            else {
+                "en": "no position was selected: raise p or change the seed",
+                "zh": "没有位置被选中：调大 p 或换一个种子",
+            },
         ),
     ]

@@ -19,6 +19,12 @@ LEGEND = {
     "unchanged": {"en": "selected, left unchanged", "zh": "选中，保持不变"},
     "special": {"en": "special, never selected", "zh": "特殊 token，从不选中"},
 }
+RATES = {  # the rows of the rates table
+    "selected": {"en": "selected", "zh": "选中"},
+    "mask": {"en": "mask", "zh": "选中 → [MASK]"},
+    "random": {"en": "random", "zh": "选中 → 随机 token"},
+    "unchanged": {"en": "unchanged", "zh": "选中，保持不变"},
+}
 
 
 def fates(original, corrupted, labels, mask_id, special_ids):
@@ -87,7 +93,7 @@ def run(sentence: str, p: float = 0.15, sequences: int = 2000, seed: int = 0) ->
         sigma = math.sqrt(rate * (1 - rate) / n)
         z = (measured - rate) / sigma
         worst = max(worst, abs(z))
-        rows.append([key, f"{rate:.4%}", f"{measured:.4%}", f"{z:+.2f}"])
+        rows.append([RATES[key], f"{rate:.4%}", f"{measured:.4%}", f"{z:+.2f}"])
     special_selected = int((selected & ~ordinary).sum())
 
     return [
@@ -119,11 +125,14 @@ def run(sentence: str, p: float = 0.15, sequences: int = 2000, seed: int = 0) ->
                 "zh": "测得的比例与 p 的 80/10/10 相差不超过 4 个标准差",
             },
             worst < 4,
-            f"largest |z| = {worst:.2f}",
+            {"en": f"largest |z| = {worst:.2f}", "zh": f"|z| 的最大值 = {worst:.2f}"},
         ),
         Check(
             {"en": "No special token is ever selected", "zh": "特殊 token 从不被选中"},
             special_selected == 0,
-            f"{special_selected} special tokens selected",
+            {
+                "en": f"{special_selected} special tokens selected",
+                "zh": f"{special_selected} 个特殊 token 被选中",
+            },
         ),
     ]

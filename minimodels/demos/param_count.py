@@ -37,6 +37,17 @@ PUBLISHED = {
 }
 
 
+NAMES = {  # the parts as a learner reads them
+    "embeddings": {"en": "embeddings", "zh": "嵌入"},
+    "attention": {"en": "attention", "zh": "注意力"},
+    "mlp": {"en": "mlp", "zh": "MLP"},
+    "norms": {"en": "norms", "zh": "LayerNorm"},
+    "heads": {"en": "heads", "zh": "输出头"},
+    "heads (tied)": {"en": "heads (tied)", "zh": "输出头（共享权重）"},
+    "total": {"en": "total", "zh": "合计"},
+}
+
+
 def run(preset: str = "gpt2-small") -> list:
     config = PRESETS[preset]
     analytic = count_params(config)  # {part: count, ..., "total": count}
@@ -48,19 +59,22 @@ def run(preset: str = "gpt2-small") -> list:
     names = {"heads": "heads (tied)"} if not is_bert else {}
     rows = [
         [
-            names.get(part, part),
+            NAMES[names.get(part, part)],
             f"{analytic[part]:,}",
             f"{meta[part]:,}",
             f"{analytic[part] / total:.2%}",
         ]
         for part in PARTS
     ]
-    rows.append(["total", f"{total:,}", f"{meta['total']:,}", "100%"])
+    rows.append([NAMES["total"], f"{total:,}", f"{meta['total']:,}", "100%"])
     # Untying gives the output layer its own V x d matrix. BERT without an MLM head has no output
     # layer over the vocabulary, so there is nothing to untie.
     has_vocab_head = not is_bert or config.mlm_head
     layer = f"n_layer {config.n_layer}, d {d}, heads {config.n_head}, V {V:,}, " + (
         f"positions {config.max_position}" if is_bert else f"context {config.block_size}"
+    )
+    layer_zh = f"n_layer {config.n_layer}，d {d}，头数 {config.n_head}，V {V:,}，" + (
+        f"位置数 {config.max_position}" if is_bert else f"上下文 {config.block_size}"
     )
 
     parts = [
@@ -72,7 +86,7 @@ def run(preset: str = "gpt2-small") -> list:
                 {"en": "share", "zh": "占比"},
             ],
             rows=rows,
-            title={"en": f"{preset}: {layer}", "zh": f"{preset}：{layer}"},
+            title={"en": f"{preset}: {layer}", "zh": f"{preset}：{layer_zh}"},
         ),
         Metric({"en": "parameters", "zh": "参数量"}, f"{total:,}"),
         Metric(
@@ -88,7 +102,10 @@ def run(preset: str = "gpt2-small") -> list:
                 "zh": "公式计算与真实模型（在 meta 设备上构建）在每一部分都一致",
             },
             analytic == meta,
-            f"total {total:,} vs {meta['total']:,}",
+            {
+                "en": f"total {total:,} vs {meta['total']:,}",
+                "zh": f"合计 {total:,} 对 {meta['total']:,}",
+            },
         ),
     ]
     if not is_bert:
@@ -108,7 +125,7 @@ def run(preset: str = "gpt2-small") -> list:
                     "zh": f"等于公开的总数 {published:,}（{what_zh}）",
                 },
                 total == published,
-                f"counted {total:,}",
+                {"en": f"counted {total:,}", "zh": f"数得 {total:,}"},
             )
         )
     else:

@@ -103,7 +103,7 @@ def run(english: str, chinese: str, merges: int = 100) -> list:
         ]
         rows.append(
             [
-                name,
+                {"en": name, "zh": ZH[name]},
                 len(text),
                 len(text.encode("utf-8")),
                 len(pieces),
@@ -189,6 +189,11 @@ def run(english: str, chinese: str, merges: int = 100) -> list:
                 "zh": "字节级 BPE 能原样还原文本：decode(encode(text)) == text，英文和中文都是",
             },
             all(round_trips.values()),
-            ", ".join(f"{name}: {ok}" for name, ok in round_trips.items()),
+            {
+                "en": ", ".join(f"{name}: {ok}" for name, ok in round_trips.items()),
+                "zh": "，".join(
+                    f"{ZH[name]}：{'是' if ok else '否'}" for name, ok in round_trips.items()
+                ),
+            },
         ),
     ]

@@ -38,6 +38,7 @@ from minimodels.bert import Bert, BertConfig
 from minimodels.corpus import bank_documents
 from minimodels.gpt import GPT, GPTConfig
 from minimodels.masking import IGNORE_INDEX
+from minimodels.results import Label, Lines
 from minimodels.tokenizers import BERT_SPECIALS, CharTokenizer
 from minimodels.train import (
     Batches,
@@ -59,7 +60,8 @@ EVAL_WINDOWS = 200  # validation windows, the same ones at every evaluation
 MIN_CHARS = 5_000  # below this the bank is too small to train on
 
 _guard = threading.Lock()  # protects the caches below
-ProgressFn = Callable[[float, str, dict | None], None] | None
+# progress(done in [0, 1], what is happening, the loss curve so far or None)
+ProgressFn = Callable[[float, Label, Lines | None], None] | None
 
 
 def bank_dir() -> Path:
@@ -148,6 +150,21 @@ CURVE_NAMES = {
     "unigram baseline": {"en": "unigram baseline", "zh": "一元（unigram）基线"},
     "bigram baseline": {"en": "bigram baseline", "zh": "二元（bigram）基线"},
 }
+STEP_AXIS = {"en": "step", "zh": "步数"}
+LOSS_AXIS = {"en": "loss", "zh": "损失"}
+
+
+def loss_chart(curve: dict[str, list[float]], title: Label = "") -> Lines:
+    """A loss curve ("step" and the series) as a chart: the app draws it live while the model
+    trains, and the demos show it when done, with the same names."""
+    return Lines(
+        x=list(curve["step"]),
+        series={k: list(v) for k, v in curve.items() if k != "step"},  # copies: the curve grows
+        series_labels=CURVE_NAMES,
+        title=title,
+        x_label=STEP_AXIS,
+        y_label=LOSS_AXIS,
+    )
 
 
 @dataclass
@@ -220,9 +237,14 @@ def train_with_curve(
                 if seconds is None and p.val_loss < base[name]:
                     seconds_below[name] = p.elapsed
         if progress and (p.step % report_every == 0 or p.step == p.steps):
-            text = f"{label}step {p.step}/{p.steps} · loss {p.loss:.3f}"
-            text += f" · val {curve['val loss'][-1]:.3f}" if len(curve["step"]) > 1 else ""
-            progress(p.step / p.steps, text, {k: list(v) for k, v in curve.items()})
+            text = {
+                "en": f"{label}step {p.step}/{p.steps} · loss {p.loss:.3f}",
+                "zh": f"{label}第 {p.step}/{p.steps} 步 · 损失 {p.loss:.3f}",
+            }
+            if len(curve["step"]) > 1:  # evaluated since the start
+                text["en"] += f" · val {curve['val loss'][-1]:.3f}"
+                text["zh"] += f" · 验证损失 {curve['val loss'][-1]:.3f}"
+            progress(p.step / p.steps, text, loss_chart(curve))
 
     result = train(model, corpus.tokenizer, corpus.documents, config, callback)
     return Trained(model, corpus, config, result, initial, curve, base, seconds_below)
@@ -277,7 +299,11 @@ def _shared(key: tuple, build: Callable[[], Trained], progress: ProgressFn) -> T
         lock = _locks.setdefault(key, threading.Lock())
     if not lock.acquire(blocking=False):
         if progress:
-            progress(0.0, "another session is training this model; waiting for it…", None)
+            waiting = {
+                "en": "another session is training this model; waiting for it…",
+                "zh": "另一个会话正在训练这个模型，等它训练完…",
+            }
+            progress(0.0, waiting, None)
         lock.acquire()
     try:
         if key not in _models:

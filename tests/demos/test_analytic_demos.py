@@ -54,7 +54,8 @@ def of_type(parts, kind):
 
 
 def en(text) -> str:
-    """A label's English: column headers, titles and axis labels are a string or {"en", "zh"}."""
+    """A label's English: headers, titles, axis labels, table cells with words and checks' details
+    are a string or {"en", "zh"}."""
     return text["en"] if isinstance(text, dict) else text
 
 
@@ -78,7 +79,7 @@ def test_demo_runs_with_defaults_and_every_check_passes(results, demo_id):
     assert parts and all(isinstance(p, PART_TYPES) for p in parts)
     checks = of_type(parts, Check)
     assert checks, "a demo states at least one claim"
-    failed = [(c.claim["en"], c.detail) for c in checks if not c.passed]
+    failed = [(c.claim["en"], en(c.detail)) for c in checks if not c.passed]
     assert failed == []
     for c in checks:  # bilingual claims
         assert c.claim["en"] and c.claim["zh"]
@@ -113,7 +114,7 @@ def test_attention_masks_with_minus_inf_passes_the_same_checks():
 def test_attention_rank_linear_ranks_are_d_and_n_and_slogdet_is_finite(results):
     parts = parts_of(results, "attention-rank")
     n, d = 64, 8
-    ranks = {row[0]: row[2] for row in of_type(parts, Table)[0].rows}
+    ranks = {en(row[0]): row[2] for row in of_type(parts, Table)[0].rows}
     assert ranks["QKᵀ/√d"] <= d
     assert ranks["linear, bidirectional"] == d
     assert ranks["linear, causal"] == n
@@ -153,7 +154,7 @@ def test_decoder_pipeline_shares_add_up_to_count_params(results):
         vocab_size=len(set(sentence)), block_size=256, n_layer=2, n_head=4, n_embd=64
     )
     assert total == count_params(config)["total"]
-    assert dict((row[0], row[1]) for row in shares.rows)["lm_head (tied)"] == "0"
+    assert dict((en(row[0]), row[1]) for row in shares.rows)["lm_head (tied)"] == "0"
     top = next(t for t in of_type(parts, Table) if en(t.columns[1]) == "next token")
     assert len(top.rows) == min(10, len(set(sentence)))
 
@@ -170,7 +171,7 @@ def test_decoder_pipeline_byte_tokenizer_handles_chinese_and_emoji():
 def test_embedding_sum_equals_a_linear_map_of_the_concatenated_one_hots(results):
     parts = parts_of(results, "embedding-sum")
     linear = next(c for c in of_type(parts, Check) if "linear layer" in c.claim["en"])
-    assert float(linear.detail.split("=")[-1]) < 1e-6
+    assert float(en(linear.detail).split("=")[-1]) < 1e-6
     one_hot = of_type(parts, Heatmap)[0]
     assert all(sum(row) == 3 for row in one_hot.matrix)  # token, segment, position
     assert one_hot.y_labels == [
@@ -197,7 +198,7 @@ def test_kv_cache_tokens_equal_and_token_passes_are_exact(results):
     for T, without, with_cache, *_, same in table.rows:
         assert number(without) == T * (T + 1) // 2
         assert number(with_cache) == T
-        assert same == "yes"
+        assert en(same) == "yes"
 
 
 def test_complexity_counted_flops_and_traced_paths_equal_the_formulas(results):
@@ -206,11 +207,11 @@ def test_complexity_counted_flops_and_traced_paths_equal_the_formulas(results):
     for _, counted, _, formula_value in flops.rows:
         assert counted == formula_value
     n, d, k = 512, 64, 3
-    counted = {row[0]: number(row[1]) for row in flops.rows}
+    counted = {en(row[0]): number(row[1]) for row in flops.rows}
     assert counted["self-attention"] == 2 * (4 * n * d * d + 2 * n * n * d)
     assert counted["recurrent"] == 2 * 2 * n * d * d
     assert counted["convolution"] == 2 * k * n * d * d
-    traced = {row[0]: row[1] for row in paths.rows}
+    traced = {en(row[0]): row[1] for row in paths.rows}
     assert traced["self-attention"] == "1"
     assert traced["convolution"] == str(math.ceil((n - 1) / (k - 1)))
     assert traced["dilated convolution"] == "6"  # 3**6 = 729 >= 512 > 243

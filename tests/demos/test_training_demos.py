@@ -36,11 +36,11 @@ class Recorder:
         self.calls = []
 
     def __call__(self, done, text, curve=None):
-        assert isinstance(text, str) and text
-        if curve is not None:
-            lengths = {len(v) for v in curve.values()}
+        assert text["en"] and text["zh"]  # what is happening, in both languages
+        if curve is not None:  # the curve so far, drawn as the final chart would be
+            assert isinstance(curve, Lines)
+            lengths = {len(curve.x), *(len(v) for v in curve.series.values())}
             assert len(lengths) == 1, f"curve series of different lengths: {lengths}"
-            assert "step" in curve
         self.calls.append(done)
 
     def check(self):
@@ -57,8 +57,13 @@ def run(demo_id: str, **values):
     checks = [p for p in parts if isinstance(p, Check)]
     assert checks, "a demo states at least one claim"
     for c in checks:
-        assert c.passed, f"{demo_id}: {c.claim['en']} — {c.detail}"
+        assert c.passed, f"{demo_id}: {c.claim['en']} — {en(c.detail)}"
     return parts
+
+
+def en(text) -> str:
+    """A label's English: table cells with words and checks' details are a string or a dict."""
+    return text["en"] if isinstance(text, dict) else text
 
 
 def of(parts, kind):
@@ -113,10 +118,10 @@ def test_gpt_train_with_defaults_beats_the_bigram_and_starts_near_ln_v():
 def test_decoding_greedy_repeats_most_and_is_deterministic():
     parts = run("decoding")  # the same GPT as gpt-train: cached, no second training
     [table] = of(parts, Table)
-    repetition = {row[0]: float(row[1].rstrip("%")) for row in table.rows}
+    repetition = {en(row[0]): float(row[1].rstrip("%")) for row in table.rows}
     greedy = repetition.pop("greedy")
     assert all(greedy >= r for r in repetition.values())
-    nll = {row[0]: row[2] for row in table.rows}
+    nll = {en(row[0]): row[2] for row in table.rows}
     assert nll["greedy"] == min(nll.values())  # the likeliest text, yet the most repetitive
 
 
@@ -124,7 +129,7 @@ def test_decoding_greedy_repeats_most_and_is_deterministic():
 def test_gpt1_aux_loss_keeps_the_language_model():
     parts = run("gpt1-aux-loss")
     [table] = of(parts, Table)
-    lm_loss = {row[0]: row[3] for row in table.rows}
+    lm_loss = {en(row[0]): row[3] for row in table.rows}
     assert lm_loss["L2 + 0.5·L1"] < lm_loss["L2 only"]
     task, lm = of(parts, Lines)
     for curves in (task, lm):
@@ -230,5 +235,5 @@ def test_two_sessions_asking_at_once_train_one_model():
     for t in threads:
         t.join()
     assert results[0] is results[1]
-    assert sum("step 20/20" in c for c in calls) == 1  # trained once
+    assert sum("step 20/20" in c["en"] for c in calls) == 1  # trained once
     assert math.isfinite(results[0].val_loss)
