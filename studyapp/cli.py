@@ -114,11 +114,13 @@ def demo_command(action: str, demo_id: str | None, params: list[str]) -> int:
 
 
 def _en(text) -> str:
-    return text.get("en", "") if isinstance(text, dict) else str(text)
+    from minimodels.results import label
+
+    return label(text, "en")
 
 
-def _print_progress(done: float, text: str, curve=None) -> None:
-    print(f"\r{done:6.1%} {text}", end="\n" if done >= 1 else "", file=sys.stderr, flush=True)
+def _print_progress(done: float, text, curve=None) -> None:
+    print(f"\r{done:6.1%} {_en(text)}", end="\n" if done >= 1 else "", file=sys.stderr, flush=True)
 
 
 def write_schema(check: bool) -> int:
