@@ -90,11 +90,16 @@ def test_an_analytic_demo_in_chinese_has_chinese_table_cells_and_check_details(e
     at = open_app(demo="mlm-loss", lang="zh")
     assert not at.exception
     [table] = at.dataframe
-    labels = set(table.value["标签"])
-    assert labels == {"是", "-100"}  # "yes" where a position is selected
+    labels = table.value["标签"]  # the labels tensor itself: token ids where selected, else -100
+    selected = table.value["损失项"] != "—"
+    assert (labels[~selected] == -100).all() and (labels[selected] >= 0).all() and selected.any()
     [check] = at.success
     assert "等于被选位置上的平均损失" in check.value and "|差值| = " in check.value
     assert "difference" not in check.value
+
+    at = open_app(demo="kv-cache", lang="zh")
+    assert not at.exception
+    assert set(at.dataframe[0].value.iloc[:, -1]) == {"是"}  # "same tokens?" cells, translated
 
 
 def _progress_page(text, curve):

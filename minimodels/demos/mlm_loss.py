@@ -38,7 +38,7 @@ def run(sentence: str, p: float = 0.3, seed: int = 0) -> list:
             i,
             vocab[x[0, i]],
             vocab[inputs[0, i]],
-            {"en": "yes", "zh": "是"} if selected[i] else "-100",
+            int(labels[0, i]),  # the original token's id where selected, else -100
             f"{per_position[i]:.3f}" if selected[i] else "—",
         ]
         for i in range(x.shape[1])
