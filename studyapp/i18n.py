@@ -45,6 +45,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "已记录为 **{rating}**，下次复习在 {interval} 后。",
     },
     "next": {"en": "Next question", "zh": "下一题"},
+    "undo": {"en": "Undo this answer", "zh": "撤销这次作答"},
     "finish": {"en": "Finish", "zh": "完成"},
     "count": {"en": "Number of questions", "zh": "题目数量"},
     "start_quiz": {"en": "Start quiz", "zh": "开始测验"},

@@ -176,7 +176,17 @@ def _record(
         correct=correct,
         due=done.card.due,
         at=done.reviewed_at,
+        review_id=done.review_id,
+        profile_id=me.id,
     )
+
+
+def _undo(state: dict) -> None:
+    """Take the review back (the card is rebuilt from the others) and ask the question again."""
+    store().delete_review(state["profile_id"], state["review_id"])
+    order = state.get("order")
+    state.clear()
+    state.update(stage="ask", **({"order": order} if order else {}))
 
 
 def answer_card(
@@ -203,6 +213,11 @@ def answer_card(
     rating = Rating(state["rating"])
     interval = format_interval(state["due"] - state["at"], lang)
     st.success(tr("saved", lang, rating=tr(RATING_KEYS[rating], lang), interval=interval))
+    if st.button(
+        tr("undo", lang), key=f"{key}-undo", icon=":material/undo:", type="tertiary", shortcut="Z"
+    ):
+        _undo(state)
+        st.rerun()
     render_answer(q, lang, report, with_options=False)
     return Outcome(q.id, state["correct"], state["rating"])
 

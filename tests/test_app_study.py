@@ -119,6 +119,21 @@ def test_numeric_answer_parses_people_numbers_and_rejects_text(env):
     assert "Answer: 124,439,808 parameters (± 0)" in shown
 
 
+def test_undo_takes_the_review_back_and_asks_again(env):
+    at = start_quiz_of(open_app("quiz"), "recall")
+    click(at, "Show answer")
+    click(at, "Again ·")
+    assert reviews(env) == [("sample-question", 1, None)]
+    click(at, "Undo this answer")
+    assert reviews(env) == []
+    with ProgressStore(env) as store:
+        assert store.get_card(store.default_profile().id, "sample-question") is None
+    click(at, "Show answer")  # asked again, from the start
+    click(at, "Good ·")
+    assert reviews(env) == [("sample-question", 3, None)]
+    assert at.success[0].value.startswith("Saved as **Good**")
+
+
 def test_recall_reveals_then_rates_with_intervals_on_the_buttons(env):
     at = start_quiz_of(open_app("quiz"), "recall")
     assert not any("It is trained to predict" in m.value for m in at.markdown)
