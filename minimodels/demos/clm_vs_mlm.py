@@ -14,6 +14,7 @@ import torch
 
 from minimodels.demos.trained import (
     GPT_WIDTH,
+    STEP_AXIS,
     load_corpus,
     parameter_count,
     scaled,
@@ -82,7 +83,7 @@ def run(steps: int = 600, seed: int = 0, progress=None) -> list:
                 "en": "Loss per predicted character (nats), same steps and data",
                 "zh": "每个被预测字符的损失（nats），相同步数与数据",
             },
-            x_label={"en": "step", "zh": "步数"},
+            x_label=STEP_AXIS,
             y_label={"en": "loss", "zh": "损失"},
         ),
         Table(

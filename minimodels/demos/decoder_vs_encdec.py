@@ -275,7 +275,7 @@ def run(
             series={f"{name}": logs[name]["loss"] for name in models},
             series_labels=NAMES,
             title={"en": "Training loss on the target letters", "zh": "目标字母上的训练损失"},
-            x_label={"en": "step", "zh": "步数"},
+            x_label=STEP_AXIS,
             y_label={"en": "loss", "zh": "损失"},
         ),
         Lines(
@@ -286,7 +286,7 @@ def run(
                 "en": "Exact match on 300 test strings (greedy decoding)",
                 "zh": "300 个测试字符串上的完全匹配率（贪心解码）",
             },
-            x_label={"en": "step", "zh": "步数"},
+            x_label=STEP_AXIS,
             y_label={"en": "exact match", "zh": "完全匹配率"},
         ),
         Table(

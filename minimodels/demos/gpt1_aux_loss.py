@@ -172,7 +172,7 @@ def run(steps: int = 300, pretrain_steps: int = 600, seed: int = 0, progress=Non
                 "en": "Task loss L2 on the training batches (chance: ln 2 = 0.693)",
                 "zh": "训练批次上的任务损失 L2（随机猜测：ln 2 = 0.693）",
             },
-            x_label={"en": "step", "zh": "步数"},
+            x_label=STEP_AXIS,
             y_label={"en": "task loss", "zh": "任务损失"},
         ),
         Lines(
@@ -186,7 +186,7 @@ def run(steps: int = 300, pretrain_steps: int = 600, seed: int = 0, progress=Non
                 "en": "LM loss L1 on the same batches (optimised only in the second run)",
                 "zh": "同一批次上的语言模型损失 L1（只有第二次微调在优化它）",
             },
-            x_label={"en": "step", "zh": "步数"},
+            x_label=STEP_AXIS,
             y_label={"en": "LM loss", "zh": "语言模型损失"},
         ),
         Table(
