@@ -37,5 +37,6 @@ chromium:
 test: install-dev chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/studyapp validate
 	$(VENV)/bin/pytest $(ARGS)

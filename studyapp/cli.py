@@ -9,7 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
-APP_SCRIPT = Path(__file__).resolve().parent / "app.py"
+APP_SCRIPT = Path(__file__).resolve().parent / "app" / "main.py"
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "questions" / "schema.json"
 
 
@@ -17,7 +17,7 @@ def run_app(streamlit_args: list[str], bank: str | None, db: str | None = None) 
     """Start Streamlit on the entry script; its own flags (--server.port ...) pass through."""
     from streamlit.web import cli as stcli
 
-    from studyapp.progress import DB_ENV
+    from studyapp.progress.store import DB_ENV
 
     if bank:
         os.environ["STUDYAPP_BANK"] = str(Path(bank).resolve())
@@ -28,8 +28,8 @@ def run_app(streamlit_args: list[str], bank: str | None, db: str | None = None) 
 
 
 def validate(paths: list[str], show_rules: bool) -> int:
-    from studyapp.bank import default_bank_dir, registered_demos
-    from studyapp.validate import RULES, question_files, validate_files
+    from studyapp.bank.load import default_bank_dir, registered_demos
+    from studyapp.bank.validate import RULES, question_files, validate_files
 
     if show_rules:
         for rule, text in RULES.items():
@@ -54,7 +54,7 @@ def validate(paths: list[str], show_rules: bool) -> int:
 
 
 def export_bank(fmt: str, bank: str | None) -> int:
-    from studyapp.bank import default_bank_dir, export_records, load_bank
+    from studyapp.bank.load import default_bank_dir, export_records, load_bank
 
     report = load_bank(bank or default_bank_dir())
     for problem in report.problems:
@@ -65,7 +65,7 @@ def export_bank(fmt: str, bank: str | None) -> int:
 
 
 def bank_sizes(bank: str | None) -> int:
-    from studyapp.bank import default_bank_dir, load_bank, size_table
+    from studyapp.bank.load import default_bank_dir, load_bank, size_table
 
     print(size_table(load_bank(bank or default_bank_dir()).questions))
     return 0
@@ -124,7 +124,7 @@ def _print_progress(done: float, text, curve=None) -> None:
 
 
 def write_schema(check: bool) -> int:
-    from studyapp.schema import json_schema_text
+    from studyapp.bank.schema import json_schema_text
 
     wanted = json_schema_text()
     if check:

@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.bankfixtures import REPO, VALID, write_question
 
-APP = str(REPO / "studyapp" / "app.py")
+APP = str(REPO / "studyapp" / "app" / "main.py")
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def app(tmp_path, monkeypatch):
         for key, value in (query or {}).items():
             at.query_params[key] = value
         at.run()
-        return at.switch_page("app_pages/browse.py").run()
+        return at.switch_page("pages/browse.py").run()
 
     return start
 
@@ -94,7 +94,7 @@ def test_raw_html_in_the_bank_is_not_rendered(app, tmp_path):
 
 
 def test_shipped_bank_renders_every_question_in_both_languages(app):
-    from studyapp.bank import load_bank
+    from studyapp.bank.load import load_bank
 
     questions = load_bank(REPO / "questions").questions
     for lang in ("en", "zh"):

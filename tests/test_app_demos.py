@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.bankfixtures import REPO, VALID, write_question
 
-APP = str(REPO / "studyapp" / "app.py")
+APP = str(REPO / "studyapp" / "app" / "main.py")
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def test_a_demo_in_chinese_has_chinese_headers_axis_titles_and_legend(env):
 
 def test_tables_mixing_numbers_and_text_reach_the_browser():
     from minimodels.results import Table
-    from studyapp.demo_ui import table_frame
+    from studyapp.app.demo_view import table_frame
 
     frame = table_frame(Table(columns=["run", "loss"], rows=[["aux", 3.7], ["plain", "—"]]))
     assert pa.Table.from_pandas(frame).column("loss").to_pylist() == ["3.7", "—"]
@@ -105,7 +105,7 @@ def test_an_analytic_demo_in_chinese_has_chinese_table_cells_and_check_details(e
 def _progress_page(text, curve):
     import streamlit as st
 
-    from studyapp.demo_ui import draw_progress
+    from studyapp.app.demo_view import draw_progress
 
     draw_progress(st.progress(0.0), st.empty(), "zh", 0.5, text, curve)
 

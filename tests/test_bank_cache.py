@@ -1,6 +1,6 @@
 """The bank is parsed once per process and re-read only when its files change."""
 
-import studyapp.bank as bank
+import studyapp.bank.load as bank
 from tests.bankfixtures import VALID, write_question
 
 

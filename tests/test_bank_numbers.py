@@ -15,7 +15,7 @@ from minimodels.attention import causal_mask, scaled_dot_product_attention
 from minimodels.gpt import sample_next
 from minimodels.masking import mask_tokens, masked_lm_loss
 from minimodels.params import PRESETS, count_params
-from studyapp.bank import load_bank
+from studyapp.bank.load import load_bank
 from tests.bankfixtures import REPO
 
 BANK = load_bank(REPO / "questions").questions

@@ -1,6 +1,6 @@
 """The bank as a whole meets its bar: size, mix of types, share with live demos, coverage."""
 
-from studyapp.bank import load_bank
+from studyapp.bank.load import load_bank
 from tests.bankfixtures import REPO
 
 REPORT = load_bank(REPO / "questions")

@@ -6,8 +6,8 @@ import sys
 
 import yaml
 
-from studyapp.bank import load_bank
-from studyapp.schema import Question
+from studyapp.bank.load import load_bank
+from studyapp.bank.schema import Question
 from tests.bankfixtures import REPO, VALID, write_question
 
 

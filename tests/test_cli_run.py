@@ -7,7 +7,7 @@ import pytest
 from streamlit.web import cli as stcli
 
 from studyapp import cli
-from studyapp.progress import DB_ENV, default_db_path
+from studyapp.progress.store import DB_ENV, default_db_path
 
 
 @pytest.fixture

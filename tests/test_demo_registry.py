@@ -4,7 +4,7 @@ import inspect
 import subprocess
 import sys
 
-from studyapp.bank import registered_demos
+from studyapp.bank.load import registered_demos
 from studyapp.demos import REGISTRY, load_compute, source_of
 from tests.bankfixtures import REPO
 
@@ -26,16 +26,16 @@ def imports_torch(body: str) -> bool:
 
 def test_registry_and_validator_do_not_import_torch():
     assert not imports_torch(
-        "import studyapp.demos, studyapp.bank, studyapp.cli\nstudyapp.bank.get_bank()"
+        "import studyapp.demos, studyapp.bank.load, studyapp.cli\nstudyapp.bank.get_bank()"
     )
 
 
 def test_quiz_today_review_browse_pages_never_import_torch():
     body = """
 from streamlit.testing.v1 import AppTest
-at = AppTest.from_file("studyapp/app.py", default_timeout=60).run()
+at = AppTest.from_file("studyapp/app/main.py", default_timeout=60).run()
 for page in ("quiz", "review", "browse", "stats", "settings"):
-    at.switch_page(f"app_pages/{page}.py").run()
+    at.switch_page(f"pages/{page}.py").run()
     assert not at.exception, (page, at.exception)
 """
     assert not imports_torch(body)

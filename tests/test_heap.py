@@ -7,7 +7,7 @@ import subprocess
 import sys
 import types
 
-from studyapp.heap import freeze_long_lived
+from studyapp.app.heap import freeze_long_lived
 from tests.bankfixtures import REPO
 
 
@@ -29,8 +29,8 @@ def test_freezes_again_only_after_an_import():
 APP_RUNS = """
 import gc, json, os, sys
 from streamlit.testing.v1 import AppTest
-at = AppTest.from_file("studyapp/app.py", default_timeout=60).run()
-at.switch_page("app_pages/quiz.py").run()
+at = AppTest.from_file("studyapp/app/main.py", default_timeout=60).run()
+at.switch_page("pages/quiz.py").run()
 at.button(key="quiz_start").click().run()
 at.run()
 assert not at.exception, at.exception

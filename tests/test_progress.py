@@ -17,7 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from studyapp.progress import (
+from studyapp.progress.scheduling import Rating, State, apply_rating
+from studyapp.progress.store import (
     DB_ENV,
     SCHEMA_VERSION,
     ProgressError,
@@ -26,7 +27,6 @@ from studyapp.progress import (
     default_db_path,
     migrate,
 )
-from studyapp.scheduling import Rating, State, apply_rating
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 REPO = Path(__file__).resolve().parent.parent
@@ -439,7 +439,7 @@ def test_bad_import_changes_nothing(store, pid):
 WRITER = r"""
 import sys
 from datetime import datetime, timedelta, timezone
-from studyapp.progress import ProgressStore
+from studyapp.progress.store import ProgressStore
 
 path, offset, step, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 store = ProgressStore(path)

@@ -3,7 +3,8 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from studyapp.quiz import (
+from studyapp.bank.schema import Question
+from studyapp.progress.grading import (
     Outcome,
     format_number,
     grade_choice,
@@ -11,7 +12,6 @@ from studyapp.quiz import (
     parse_number,
     start_quiz,
 )
-from studyapp.schema import Question
 
 TEXT = {"en": "x", "zh": "x"}
 SOURCE = [{"title": "t", "url": "https://arxiv.org/abs/1810.04805", "where": "Section 1"}]

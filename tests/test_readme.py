@@ -2,7 +2,7 @@
 
 import re
 
-from studyapp.bank import load_bank, size_table
+from studyapp.bank.load import load_bank, size_table
 from tests.bankfixtures import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -26,3 +26,18 @@ def test_exactly_two_setup_commands_and_ci_runs_the_test_one():
         if line.strip() and not line.startswith(("#", "set ", "cd "))
     ]
     assert ci == ["make test"]
+
+
+def test_layout_table_lists_every_package():
+    block = re.search(r"<!-- layout:.*?-->\n(.*?)\n<!-- /layout -->", README, re.DOTALL)
+    assert block, "README lost its layout block"
+    listed = set(re.findall(r"^\| `(studyapp/[\w.]+/?)`", block.group(1), re.MULTILINE))
+    packages = {
+        f"studyapp/{p.name}/"
+        for p in (REPO / "studyapp").iterdir()
+        if (p / "__init__.py").exists()
+    }
+    assert packages <= listed, f"README's layout table misses {sorted(packages - listed)}"
+    assert {x for x in listed if x.endswith("/")} <= packages, "README lists a package that is gone"
+    for path in listed:
+        assert (REPO / path).exists(), path

@@ -12,24 +12,26 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from studyapp.progress import ProgressStore
-from studyapp.scheduling import (
+from studyapp.progress.queues import (
+    due_queue,
+    forecast,
+    new_queue,
+    new_remaining_today,
+    study_queue,
+)
+from studyapp.progress.scheduling import (
     Rating,
     State,
     apply_rating,
     card_id_for,
     day_bounds,
-    due_queue,
-    forecast,
     format_interval,
     new_card,
-    new_queue,
-    new_remaining_today,
     preview_intervals,
     rating_for,
     scheduler_for,
-    study_queue,
 )
+from studyapp.progress.store import ProgressStore
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 REPO = Path(__file__).resolve().parent.parent
@@ -72,7 +74,7 @@ def test_card_id_is_stable_and_63_bit():
 
 
 def test_card_id_is_the_same_in_another_process():
-    code = "from studyapp.scheduling import card_id_for; print(card_id_for('attention-scaling'))"
+    code = "from studyapp.progress.scheduling import card_id_for; print(card_id_for('attention-scaling'))"
     env = dict(os.environ, PYTHONHASHSEED="12345", PYTHONPATH=str(REPO))
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True

@@ -20,9 +20,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from studyapp.progress import ProgressStore
-from studyapp.scheduling import Rating, State
-from studyapp.stats import (
+from studyapp.progress.scheduling import Rating, State
+from studyapp.progress.stats import (
     accuracy_per_day,
     mastery_by_topic,
     retention_estimate,
@@ -31,6 +30,7 @@ from studyapp.stats import (
     streak,
     today_summary,
 )
+from studyapp.progress.store import ProgressStore
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from studyapp.validate import RULES, question_files, validate_files
+from studyapp.bank.validate import RULES, question_files, validate_files
 from tests.bankfixtures import REPO, VALID, write_question
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from studyapp.validate import RULES, question_files, validate_files
+from studyapp.bank.validate import RULES, question_files, validate_files
 from tests.bankfixtures import REPO, VALID
 
 CHOICE_FILE = REPO / "questions" / "mlm-loss" / "mlm-loss-which-positions.yaml"

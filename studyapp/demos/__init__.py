@@ -7,6 +7,8 @@ function lives in `minimodels/demos/`, takes its parameters as keyword arguments
 
 Specs are split by kind into `analytic.py` (closed-form or one forward pass, under a second) and
 `training.py` (trains a tiny model; shows progress; cached and shared across sessions).
+
+Imports nothing of studyapp: the bank, the app and the CLI read it.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from studyapp.liveserver import CHROMIUM, LiveServer, launch_chromium, wait_idle
+from studyapp.tools.liveserver import CHROMIUM, LiveServer, launch_chromium, wait_idle
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 __all__ = ["RunningApp", "screenshot", "wait_idle"]

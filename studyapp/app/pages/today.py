@@ -4,16 +4,18 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from studyapp import ui
-from studyapp.i18n import tr
-from studyapp.stats import mastery_by_topic, today_summary
+from studyapp.app import widgets
+from studyapp.app.i18n import tr
+from studyapp.progress.stats import mastery_by_topic, today_summary
 
-lang = ui.language()
-report = ui.bank(lang)
+lang = widgets.language()
+report = widgets.bank(lang)
 st.title(tr("today", lang))
 
-me = ui.profile()
-summary = today_summary(ui.store(), me.id, report.questions, datetime.now(UTC), tz=ui.timezone())
+me = widgets.profile()
+summary = today_summary(
+    widgets.store(), me.id, report.questions, datetime.now(UTC), tz=widgets.timezone()
+)
 cols = st.columns(4)
 cols[0].metric(tr("due_now", lang), summary["due_now"])
 cols[1].metric(tr("new_available", lang), summary["new_available"])
@@ -22,11 +24,11 @@ cols[3].metric(tr("streak", lang), summary["streak"])
 
 if summary["due_now"] + summary["new_available"]:
     if st.button(tr("start_review", lang), type="primary", icon=":material/play_arrow:"):
-        st.switch_page("app_pages/review.py")
+        st.switch_page("pages/review.py")
 else:
     st.success(tr("queue_empty", lang))
 
-rows = mastery_by_topic(ui.store(), me.id, report.questions)
+rows = mastery_by_topic(widgets.store(), me.id, report.questions)
 if rows:
     st.subheader(tr("mastery", lang))
     mastered, seen, unseen = tr("mastered", lang), tr("seen", lang), tr("unseen", lang)

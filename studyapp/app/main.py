@@ -1,4 +1,4 @@
-"""Streamlit entry script: it only routes. Pages live in studyapp/app_pages/.
+"""Streamlit entry script: it only routes. Pages live in studyapp/app/pages/.
 
 Deep links at the root open their page: `?q=<id>` a question, `?topic=<topic>` a filtered quiz,
 `?demo=<id>` a live demo. Every page also has its own path (`/quiz?topic=bert`).
@@ -6,9 +6,9 @@ Deep links at the root open their page: `?q=<id>` a question, `?topic=<topic>` a
 
 import streamlit as st
 
-from studyapp.heap import freeze_long_lived
-from studyapp.i18n import tr
-from studyapp.ui import current_language
+from studyapp.app.heap import freeze_long_lived
+from studyapp.app.i18n import tr
+from studyapp.app.widgets import current_language
 
 freeze_long_lived()  # Streamlit's collection after each run then skips what lives as long as the server
 st.set_page_config(page_title="studyapp", page_icon=":material/school:", layout="wide")
@@ -25,7 +25,7 @@ ICONS = {
 }
 pages = {
     name: st.Page(
-        f"app_pages/{name}.py",
+        f"pages/{name}.py",
         title=tr(name, lang),
         icon=icon,
         default=name == "today",

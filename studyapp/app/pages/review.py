@@ -4,19 +4,22 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from studyapp import ui
-from studyapp.i18n import tr
-from studyapp.scheduling import study_queue
+from studyapp.app import widgets
+from studyapp.app.demo_switch import demo_switch
+from studyapp.app.i18n import tr
+from studyapp.progress.queues import study_queue
 
-lang = ui.language()
-report = ui.bank(lang)
+lang = widgets.language()
+report = widgets.bank(lang)
 st.title(tr("review", lang))
 
-me = ui.profile()
+me = widgets.profile()
 # The question on screen stays until the learner moves on, even once its card is no longer due.
 current = st.session_state.get("review_current")
 if current is None or current not in report.questions:
-    queue = study_queue(ui.store(), me.id, report.questions, datetime.now(UTC), tz=ui.timezone())
+    queue = study_queue(
+        widgets.store(), me.id, report.questions, datetime.now(UTC), tz=widgets.timezone()
+    )
     if not queue:
         st.success(tr("queue_empty", lang))
         st.stop()
@@ -25,9 +28,11 @@ if current is None or current not in report.questions:
     st.caption(tr("left_in_queue", lang, n=len(queue)))
 
 q = report.questions[current]
-seen = ui.store().get_card(me.id, q.id) is not None
+seen = widgets.store().get_card(me.id, q.id) is not None
 st.caption(f"{q.topic} · {tr('due_question' if seen else 'new_question', lang)}")
-outcome = ui.answer_card(q, lang, report, key=f"review-{st.session_state.review_round}-{q.id}")
+outcome = widgets.answer_card(
+    q, lang, report, key=f"review-{st.session_state.review_round}-{q.id}", show_demo=demo_switch
+)
 if outcome is not None and st.button(tr("next", lang), type="primary", shortcut="Enter"):
     del st.session_state.review_current
     st.rerun()

@@ -8,18 +8,25 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
-from studyapp.bank import default_bank_dir, get_bank
-from studyapp.i18n import LANGUAGES, tr
-from studyapp.progress import Profile, ProgressStore, UnknownProfileError, default_db_path
-from studyapp.quiz import Outcome, format_number, grade_choice, grade_numeric, parse_number
-from studyapp.scheduling import Rating, format_interval, preview_intervals
-from studyapp.schema import Question
-from studyapp.validate import Report
+from studyapp.app.i18n import LANGUAGES, tr
+from studyapp.bank.load import default_bank_dir, get_bank
+from studyapp.bank.schema import Question
+from studyapp.bank.validate import Report
+from studyapp.progress.grading import (
+    Outcome,
+    format_number,
+    grade_choice,
+    grade_numeric,
+    parse_number,
+)
+from studyapp.progress.scheduling import Rating, format_interval, preview_intervals
+from studyapp.progress.store import Profile, ProgressStore, UnknownProfileError, default_db_path
 
 RATING_KEYS = {
     Rating.Again: "rate_again",
@@ -77,7 +84,7 @@ def language() -> str:
     state = st.session_state
     state.language = current_language()
     # Top right of the page, not in a sidebar: the sidebar panel alone made every rerun of a page
-    # about a quarter slower in the browser (see studyapp/bench.py).
+    # about a quarter slower in the browser (see studyapp/tools/bench.py).
     choice = st.container(horizontal_alignment="right").segmented_control(
         "Language / 语言",
         options=list(LANGUAGES),
@@ -128,8 +135,18 @@ def options_with_reasons(q: Question, lang: str, order, picked: set[int] = froze
         st.markdown(f"{mark} {getattr(choice.text, lang)}{mine}\n\n> {getattr(choice.why, lang)}")
 
 
+# Draws the live demo behind an answer; pages pass `demo_switch.demo_switch`, so these widgets
+# never import the demo machinery themselves.
+ShowDemo = Callable[[Question, str], None]
+
+
 def render_answer(
-    q: Question, lang: str, report: Report | None, *, with_options: bool = True
+    q: Question,
+    lang: str,
+    report: Report | None,
+    *,
+    with_options: bool = True,
+    show_demo: ShowDemo | None = None,
 ) -> None:
     """Everything shown after the learner has answered: options with reasons, answer, sources."""
     if q.numeric:
@@ -149,13 +166,8 @@ def render_answer(
     st.markdown(getattr(q.answer, lang))
     st.markdown(f"**{tr('sources', lang)}**")
     st.markdown("\n".join(f"- [{plain(s.title)}]({s.url}), {plain(s.where)}" for s in q.sources))
-    # A toggle, not an expander: a collapsed expander still runs what is inside it.
-    if q.demo and st.toggle(tr("live_demo", lang), key=f"demo-on-{q.id}"):
-        from studyapp.demo_ui import render_demo  # the demo machinery loads only when asked for
-        from studyapp.demos import REGISTRY
-
-        with st.container(border=True):
-            render_demo(REGISTRY[q.demo], lang, key=f"demo-{q.id}")
+    if q.demo and show_demo:
+        show_demo(q, lang)
     related = [report.questions[r] for r in q.related if r in report.questions] if report else []
     if related:
         st.markdown(f"**{tr('related', lang)}**")
@@ -190,7 +202,13 @@ def _undo(state: dict) -> None:
 
 
 def answer_card(
-    q: Question, lang: str, report: Report, *, key: str, order: list[int] | None = None
+    q: Question,
+    lang: str,
+    report: Report,
+    *,
+    key: str,
+    order: list[int] | None = None,
+    show_demo: ShowDemo | None = None,
 ) -> Outcome | None:
     """Ask `q`, take the learner's answer, record it as a review, then explain.
 
@@ -201,7 +219,7 @@ def answer_card(
     state = st.session_state.setdefault(key, {"stage": "ask"})
     st.markdown(getattr(q.question, lang))
     if q.type == "recall":
-        _recall(q, lang, state, key)
+        _recall(q, lang, state, key, show_demo)
     elif q.type == "choice":
         if order is None:  # shuffled once per card, so the right option is not always first
             order = state.setdefault("order", random.sample(range(len(q.choices)), len(q.choices)))
@@ -218,11 +236,11 @@ def answer_card(
     ):
         _undo(state)
         st.rerun()
-    render_answer(q, lang, report, with_options=False)
+    render_answer(q, lang, report, with_options=False, show_demo=show_demo)
     return Outcome(q.id, state["correct"], state["rating"])
 
 
-def _recall(q: Question, lang: str, state: dict, key: str) -> None:
+def _recall(q: Question, lang: str, state: dict, key: str, show_demo: ShowDemo | None) -> None:
     if state["stage"] == "ask":
         if st.button(
             tr("show_answer", lang),
@@ -240,7 +258,7 @@ def _recall(q: Question, lang: str, state: dict, key: str) -> None:
         intervals = preview_intervals(
             card, datetime.now(UTC), desired_retention=me.desired_retention, question_id=q.id
         )
-        render_answer(q, lang, report=None)
+        render_answer(q, lang, report=None, show_demo=show_demo)
         cols = st.columns(4)
         for col, (rating, label) in zip(cols, RATING_KEYS.items(), strict=True):
             text = f"{tr(label, lang)} · {format_interval(intervals[rating], lang)}"

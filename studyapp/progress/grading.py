@@ -9,7 +9,7 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from studyapp.schema import Question
+from studyapp.bank.schema import Question
 
 
 @dataclass

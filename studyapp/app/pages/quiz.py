@@ -2,13 +2,14 @@
 
 import streamlit as st
 
-from studyapp import ui
-from studyapp.bank import filter_questions
-from studyapp.i18n import tr
-from studyapp.quiz import start_quiz
+from studyapp.app import widgets
+from studyapp.app.demo_switch import demo_switch
+from studyapp.app.i18n import tr
+from studyapp.bank.load import filter_questions
+from studyapp.progress.grading import start_quiz
 
-lang = ui.language()
-report = ui.bank(lang)
+lang = widgets.language()
+report = widgets.bank(lang)
 questions = report.questions
 session = st.session_state.get("quiz")
 if session is None or session.finished:
@@ -34,14 +35,14 @@ if session is None:
     levels = cols[2].multiselect(
         tr("difficulty", lang),
         [1, 2, 3],
-        format_func=lambda d: ui.difficulty_label(d, lang),
+        format_func=lambda d: widgets.difficulty_label(d, lang),
         placeholder=any_,
         key="quiz_levels",
     )
     types = cols[3].multiselect(
         tr("type", lang),
         ["recall", "choice", "numeric"],
-        format_func=lambda t: ui.type_label(t, lang),
+        format_func=lambda t: widgets.type_label(t, lang),
         placeholder=any_,
         key="quiz_types",
     )
@@ -67,8 +68,13 @@ if not session.finished:
     if q is None:  # removed from the bank while the quiz was running
         session.advance()
         st.rerun()
-    outcome = ui.answer_card(
-        q, lang, report, key=f"quiz-{session.position}-{qid}", order=session.option_order.get(qid)
+    outcome = widgets.answer_card(
+        q,
+        lang,
+        report,
+        key=f"quiz-{session.position}-{qid}",
+        order=session.option_order.get(qid),
+        show_demo=demo_switch,
     )
     if outcome is not None:
         last = session.position + 1 == len(session.question_ids)

@@ -1,4 +1,4 @@
-"""Spaced repetition on top of FSRS (the `fsrs` package): cards, previews, queues, forecasts.
+"""Spaced repetition on top of FSRS (the `fsrs` package): cards, ratings, previews, days.
 
 Everything here is a pure function of its arguments (no hidden clock: pass `now`), so the UI, the
 progress store and the tests all get the same answers.
@@ -22,15 +22,11 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from fsrs import Card, Rating, Scheduler, State
-
-if TYPE_CHECKING:
-    from studyapp.progress import CardRecord, ProgressStore
 
 __all__ = [
     "ANSWER_KINDS",
@@ -44,16 +40,12 @@ __all__ = [
     "apply_rating",
     "card_id_for",
     "day_bounds",
-    "due_queue",
-    "forecast",
+    "day_start",
     "format_interval",
     "new_card",
-    "new_queue",
-    "new_remaining_today",
     "preview_intervals",
     "rating_for",
     "scheduler_for",
-    "study_queue",
     "to_utc",
 ]
 
@@ -190,106 +182,8 @@ def format_interval(delta: timedelta, lang: str = "en") -> str:
 def day_bounds(now: datetime, tz: tzinfo = UTC) -> tuple[datetime, datetime]:
     """Start and end (exclusive), in UTC, of the calendar day in `tz` that contains `now`."""
     local_day = to_utc(now).astimezone(tz).date()
-    return _day_start(local_day, tz), _day_start(local_day + timedelta(days=1), tz)
+    return day_start(local_day, tz), day_start(local_day + timedelta(days=1), tz)
 
 
-def _day_start(day: date, tz: tzinfo) -> datetime:
+def day_start(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
-
-
-def _in_bank(bank_ids: Iterable[str]) -> list[str]:
-    # Keep the caller's order, drop repeats; a dict[str, Question] iterates its ids.
-    return list(dict.fromkeys(bank_ids))
-
-
-def due_queue(
-    store: ProgressStore,
-    profile: int,
-    bank_ids: Iterable[str],
-    now: datetime,
-    *,
-    learn_ahead: timedelta = timedelta(0),
-    limit: int | None = None,
-) -> list[CardRecord]:
-    """Seen questions of the current bank due by `now + learn_ahead`, most overdue first.
-
-    Questions no longer in the bank keep their history but are never returned.
-    """
-    ids = set(_in_bank(bank_ids))
-    until = to_utc(now) + learn_ahead
-    due = [rec for rec in store.cards_due(profile, until) if rec.question_id in ids]
-    due.sort(key=lambda rec: (rec.card.due, rec.question_id))
-    return due if limit is None else due[:limit]
-
-
-def new_remaining_today(
-    store: ProgressStore, profile: int, now: datetime, *, tz: tzinfo = UTC
-) -> int:
-    """How many more never-seen questions may start today: the profile's limit minus the questions
-    whose first review fell on today (any question, in the bank or not)."""
-    start, end = day_bounds(now, tz)
-    started = store.first_reviews_between(profile, start, end)
-    return max(0, store.profile(profile).new_per_day - started)
-
-
-def new_queue(
-    store: ProgressStore,
-    profile: int,
-    bank_ids: Iterable[str],
-    now: datetime,
-    *,
-    tz: tzinfo = UTC,
-    limit: int | None = None,
-) -> list[str]:
-    """Never-seen questions of the bank, in the order given, cut to what today's new limit allows."""
-    seen = store.seen_ids(profile)
-    unseen = [qid for qid in _in_bank(bank_ids) if qid not in seen]
-    allowed = new_remaining_today(store, profile, now, tz=tz)
-    if limit is not None:
-        allowed = min(allowed, limit)
-    return unseen[:allowed]
-
-
-def study_queue(
-    store: ProgressStore,
-    profile: int,
-    bank_ids: Iterable[str],
-    now: datetime,
-    *,
-    tz: tzinfo = UTC,
-    learn_ahead: timedelta = timedelta(0),
-) -> list[str]:
-    """What to study now: due questions (most overdue first), then today's new ones."""
-    ids = _in_bank(bank_ids)
-    due = [rec.question_id for rec in due_queue(store, profile, ids, now, learn_ahead=learn_ahead)]
-    return due + new_queue(store, profile, ids, now, tz=tz)
-
-
-def forecast(
-    store: ProgressStore,
-    profile: int,
-    bank_ids: Iterable[str],
-    now: datetime,
-    days: int = 30,
-    *,
-    tz: tzinfo = UTC,
-) -> list[dict]:
-    """Cards of the bank due on each of the next `days` days, today first; overdue count as today.
-
-    Rows are `{"date": datetime.date, "due": int}`, one per day, zeros included. New (never-seen)
-    questions are not counted: they are not due, they are available (see `new_queue`).
-    """
-    if days < 1:
-        return []
-    ids = set(_in_bank(bank_ids))
-    at = to_utc(now)
-    today = at.astimezone(tz).date()
-    counts = [0] * days
-    horizon = _day_start(today + timedelta(days=days), tz)
-    for rec in store.cards_due(profile, horizon):
-        if rec.question_id not in ids:
-            continue
-        offset = (max(rec.card.due, at).astimezone(tz).date() - today).days
-        if 0 <= offset < days:
-            counts[offset] += 1
-    return [{"date": today + timedelta(days=i), "due": count} for i, count in enumerate(counts)]

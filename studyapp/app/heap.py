@@ -8,7 +8,7 @@ rerun of the Quiz page took 45-60 ms in the browser, an empty Streamlit page 33-
 
 Modules, the parsed bank and torch live as long as the server. `gc.freeze()` moves them to the
 permanent generation, which collections skip; garbage that runs create is still collected after
-every run. See `python -m studyapp.bench` for the figures.
+every run. See `python -m studyapp.tools.bench` for the figures.
 """
 
 from __future__ import annotations

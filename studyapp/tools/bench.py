@@ -1,7 +1,7 @@
 """Benchmark: how long a rerun of the Quiz page takes against a rerun of an empty Streamlit page.
 
-    python -m studyapp.bench [--runs 30]
-    python -m studyapp.bench --demos [--runs 3]
+    python -m studyapp.tools.bench [--runs 30]
+    python -m studyapp.tools.bench --demos [--runs 3]
 
 Each figure is the median of `--runs` reruns, the pages interleaved so that load on the machine hits
 all alike:
@@ -11,7 +11,7 @@ all alike:
   moment the app reports that the script has finished (`data-test-script-state` back to
   `notRunning`). Pages: an empty script under a plain `streamlit run` with Streamlit's defaults
   (the target's baseline); the same empty script freezing long-lived objects as studyapp does
-  (`studyapp.heap`), which shows what our pages themselves cost; the Quiz page mid-quiz and the
+  (`studyapp.app.heap`), which shows what our pages themselves cost; the Quiz page mid-quiz and the
   Today page, served by the `studyapp` command on the shipped bank and a throw-away database.
 - script only: the empty script and the Quiz page under Streamlit's in-process runner (AppTest),
   which leaves out the browser, the websocket and the collection after the run (pages compiled
@@ -34,11 +34,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from studyapp.liveserver import LiveServer, launch_chromium, wait_idle
+from studyapp.tools.liveserver import LiveServer, launch_chromium, wait_idle
 
-APP = Path(__file__).resolve().parent / "app.py"
+APP = Path(__file__).resolve().parents[1] / "app" / "main.py"
 EMPTY = "import streamlit as st\n"
-EMPTY_FROZEN = EMPTY + "from studyapp.heap import freeze_long_lived\n\nfreeze_long_lived()\n"
+EMPTY_FROZEN = EMPTY + "from studyapp.app.heap import freeze_long_lived\n\nfreeze_long_lived()\n"
 WATCH_STATE = """() => {
   const app = document.querySelector('[data-testid=stApp]');
   window.__states = [];
@@ -123,7 +123,7 @@ def script_medians(runs: int, tmp: Path) -> tuple[float, float, bool]:
     empty_script.write_text(EMPTY)
     empty = AppTest.from_file(str(empty_script), default_timeout=60).run()
     quiz = AppTest.from_file(str(APP), default_timeout=60).run()
-    quiz.switch_page("app_pages/quiz.py").run()
+    quiz.switch_page("pages/quiz.py").run()
     quiz.button(key="quiz_start").click().run()
     assert not quiz.exception, quiz.exception
     timings: dict[str, list[float]] = {"empty": [], "quiz": []}

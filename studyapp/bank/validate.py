@@ -14,8 +14,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from studyapp.schema import Question
-from studyapp.yamlfile import Problem, YamlFile, read_yaml
+from studyapp.bank.schema import Question
+from studyapp.bank.yamlfile import Problem, YamlFile, read_yaml
 
 SCHEMA_HEADER = "# yaml-language-server: $schema="
 

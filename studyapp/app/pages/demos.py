@@ -5,12 +5,12 @@
 
 import streamlit as st
 
-from studyapp import ui
-from studyapp.demo_ui import label, render_demo
+from studyapp.app import widgets
+from studyapp.app.demo_view import label, render_demo
+from studyapp.app.i18n import tr
 from studyapp.demos import REGISTRY
-from studyapp.i18n import tr
 
-lang = ui.language()
+lang = widgets.language()
 st.title(tr("demos", lang))
 ids = list(REGISTRY)
 wanted = st.query_params.get("demo")
@@ -22,7 +22,7 @@ chosen = st.selectbox(
     key="demo_pick",
 )
 st.query_params["demo"] = chosen
-questions = [q for q in ui.bank(lang).questions.values() if q.demo == chosen]
+questions = [q for q in widgets.bank(lang).questions.values() if q.demo == chosen]
 if questions:
     st.caption(
         tr("demo_questions", lang)

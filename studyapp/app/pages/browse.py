@@ -4,12 +4,13 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from studyapp import ui
-from studyapp.bank import filter_questions
-from studyapp.i18n import tr
+from studyapp.app import widgets
+from studyapp.app.demo_switch import demo_switch
+from studyapp.app.i18n import tr
+from studyapp.bank.load import filter_questions
 
-lang = ui.language()
-report = ui.bank(lang)
+lang = widgets.language()
+report = widgets.bank(lang)
 questions = report.questions
 st.title(tr("browse", lang))
 
@@ -22,13 +23,13 @@ topics = cols[0].multiselect(
 types = cols[1].multiselect(
     tr("type", lang),
     ["recall", "choice", "numeric"],
-    format_func=lambda t: ui.type_label(t, lang),
+    format_func=lambda t: widgets.type_label(t, lang),
     placeholder=any_,
 )
 levels = cols[2].multiselect(
     tr("difficulty", lang),
     [1, 2, 3],
-    format_func=lambda d: ui.difficulty_label(d, lang),
+    format_func=lambda d: widgets.difficulty_label(d, lang),
     placeholder=any_,
 )
 tags = cols[3].multiselect(
@@ -46,7 +47,7 @@ status = cols[4].multiselect(
 opened = st.query_params.get("q")
 found = filter_questions(questions, query, set(topics), set(types), set(levels), set(tags))
 if status:
-    me, db = ui.profile(), ui.store()
+    me, db = widgets.profile(), widgets.store()
     due = {rec.question_id for rec in db.cards_due(me.id, datetime.now(UTC))}
     seen = db.seen_ids(me.id)
     found = [
@@ -59,7 +60,7 @@ if not found and questions:
     st.info(tr("no_match", lang))
 for q in found:
     title = getattr(q.question, lang).strip().split("\n")[0]
-    badge = f"{q.topic} · {ui.type_label(q.type, lang)} · {ui.difficulty_label(q.difficulty, lang)}"
+    badge = f"{q.topic} · {widgets.type_label(q.type, lang)} · {widgets.difficulty_label(q.difficulty, lang)}"
     with st.expander(f"{title}  \n:gray[{badge}]", expanded=q.id == opened, key=f"q-{q.id}"):
         st.markdown(getattr(q.question, lang))
-        ui.render_answer(q, lang, report)
+        widgets.render_answer(q, lang, report, show_demo=demo_switch)

@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-from studyapp import ui
-from studyapp.i18n import LANGUAGES, tr
-from studyapp.progress import ProgressError
+from studyapp.app import widgets
+from studyapp.app.i18n import LANGUAGES, tr
+from studyapp.progress.store import ProgressError
 
-lang = ui.language()
+lang = widgets.language()
 st.title(tr("settings", lang))
-db, me = ui.store(), ui.profile()
+db, me = widgets.store(), widgets.profile()
 
 profiles = db.list_profiles()
 ids = [p.id for p in profiles]

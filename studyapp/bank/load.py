@@ -7,11 +7,11 @@ import threading
 import time
 from pathlib import Path
 
-from studyapp.schema import Question
-from studyapp.validate import Report, question_files, validate_files
+from studyapp.bank.schema import Question
+from studyapp.bank.validate import Report, question_files, validate_files
 
 BANK_ENV = "STUDYAPP_BANK"
-REPO_BANK = Path(__file__).resolve().parent.parent / "questions"
+REPO_BANK = Path(__file__).resolve().parents[2] / "questions"
 
 
 def default_bank_dir() -> Path:

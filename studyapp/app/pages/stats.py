@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 import altair as alt
 import streamlit as st
 
-from studyapp import ui
-from studyapp.i18n import tr
-from studyapp.scheduling import forecast
-from studyapp.stats import (
+from studyapp.app import widgets
+from studyapp.app.i18n import tr
+from studyapp.progress.queues import forecast
+from studyapp.progress.stats import (
     accuracy_per_day,
     mastery_by_topic,
     retention_estimate,
@@ -16,10 +16,10 @@ from studyapp.stats import (
     state_counts,
 )
 
-lang = ui.language()
-report = ui.bank(lang)
+lang = widgets.language()
+report = widgets.bank(lang)
 st.title(tr("stats", lang))
-db, me, now, tz = ui.store(), ui.profile(), datetime.now(UTC), ui.timezone()
+db, me, now, tz = widgets.store(), widgets.profile(), datetime.now(UTC), widgets.timezone()
 
 states = state_counts(db, me.id, report.questions)
 retention = retention_estimate(db, me.id)

@@ -23,6 +23,8 @@ from minimodels.results import (
     TokenStrip,
     label,
 )
+from studyapp.app.i18n import tr
+from studyapp.app.widgets import plain
 from studyapp.demos import (
     ChoiceParam,
     Demo,
@@ -33,8 +35,6 @@ from studyapp.demos import (
     run_demo,
     source_of,
 )
-from studyapp.i18n import tr
-from studyapp.ui import plain
 
 # Neutral colours first: the first category is usually "nothing happened", and red reads as an error.
 STRIP_COLOURS = ["gray", "blue", "orange", "green", "violet", "red", "rainbow"]

@@ -12,15 +12,14 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
-from studyapp.progress import ProgressStore, ReviewEvent
-from studyapp.scheduling import (
+from studyapp.progress.queues import due_queue, new_remaining_today
+from studyapp.progress.scheduling import (
     Rating,
     State,
     day_bounds,
-    due_queue,
-    new_remaining_today,
     to_utc,
 )
+from studyapp.progress.store import ProgressStore, ReviewEvent
 
 __all__ = [
     "MASTERY_STABILITY_DAYS",
