@@ -1,0 +1,98 @@
+"""The question format: one YAML file per question, modelled in pydantic.
+
+`questions/schema.json` is generated from these models (`studyapp schema`); editors use it through
+the `# yaml-language-server: $schema=...` line every question file starts with. Checks that need
+more than one field, the file's path or the whole bank live in `studyapp.bank.validate` with their own
+rule ids; constraints that only help editors are added to the JSON Schema without being enforced
+here, so that the validator can report them under those rule ids instead of a generic schema error.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+KEBAB_CASE = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+QuestionType = Literal["recall", "choice", "numeric"]
+
+
+class _Strict(BaseModel):
+    # Unknown keys are typos (`anwser:`) more often than extensions: reject them.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Strict):
+    """The same text in English and Chinese, Markdown with `$...$` and `$$...$$` math."""
+
+    en: str = Field(json_schema_extra={"minLength": 1})
+    zh: str = Field(json_schema_extra={"minLength": 1})
+
+
+class Choice(_Strict):
+    text: Text
+    correct: bool
+    why: Text = Field(description="Why this option is right or wrong.")
+
+
+class Numeric(_Strict):
+    value: float
+    tolerance: float = Field(json_schema_extra={"minimum": 0})
+    unit: str = Field(default="", description='Shown next to the input, e.g. "parameters".')
+
+
+class Source(_Strict):
+    title: str = Field(min_length=1)
+    url: str = Field(json_schema_extra={"pattern": "^https?://"})
+    where: str = Field(min_length=1, description='Locator, e.g. "Section 3.1" or "Table 4".')
+    quote: str | None = Field(
+        default=None,
+        description="The sentence(s) at that locator that carry the answer's key claim, verbatim, "
+        "in the source's language: a reviewer can check the claim in ten seconds.",
+    )
+    computed_by: str | None = Field(
+        default=None,
+        pattern=r"^tests/[\w/]+\.py::\w+$",
+        description="Where the claim is computed rather than quoted: the test that computes it, "
+        'as "tests/<file>.py::<test_name>".',
+    )
+
+
+class Question(_Strict):
+    id: str = Field(
+        pattern=KEBAB_CASE, description="Kebab-case, equals the file stem, never reused."
+    )
+    topic: str = Field(pattern=KEBAB_CASE, description="Equals the folder the file is in.")
+    type: QuestionType
+    difficulty: int = Field(ge=1, le=3)
+    tags: list[str] = Field(default_factory=list)
+    question: Text
+    answer: Text
+    choices: list[Choice] | None = Field(default=None, description="Only for type: choice.")
+    numeric: Numeric | None = Field(default=None, description="Only for type: numeric.")
+    demo: str | None = Field(default=None, description="Id of a registered live demo.")
+    sources: list[Source] = Field(min_length=1)
+    related: list[str] = Field(default_factory=list, description="Ids of related questions.")
+
+    def texts(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Every bilingual string with its location, e.g. (("choices", 0, "why", "zh"), "...")."""
+        found: list[tuple[tuple[str | int, ...], Text]] = [
+            (("question",), self.question),
+            (("answer",), self.answer),
+        ]
+        for i, choice in enumerate(self.choices or []):
+            found += [(("choices", i, "text"), choice.text), (("choices", i, "why"), choice.why)]
+        return [
+            (loc + (lang,), getattr(text, lang)) for loc, text in found for lang in ("en", "zh")
+        ]
+
+
+def json_schema() -> dict:
+    schema = Question.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
+
+
+def json_schema_text() -> str:
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
