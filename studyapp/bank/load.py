@@ -70,8 +70,12 @@ def get_bank(root: Path | str | None = None) -> Report:
 
 
 def export_records(report: Report) -> list[dict]:
-    """Every valid question with every field, as plain JSON-able data, in id order."""
-    return [report.questions[qid].model_dump(mode="json") for qid in sorted(report.questions)]
+    """Every valid question with every field it sets (absent optional fields are left out), as
+    plain JSON-able data, in id order."""
+    return [
+        report.questions[qid].model_dump(mode="json", exclude_none=True)
+        for qid in sorted(report.questions)
+    ]
 
 
 def by_topic(questions: dict[str, Question]) -> dict[str, list[Question]]:
