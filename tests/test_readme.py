@@ -33,9 +33,7 @@ def test_layout_table_lists_every_package():
     assert block, "README lost its layout block"
     listed = set(re.findall(r"^\| `(studyapp/[\w.]+/?)`", block.group(1), re.MULTILINE))
     packages = {
-        f"studyapp/{p.name}/"
-        for p in (REPO / "studyapp").iterdir()
-        if (p / "__init__.py").exists()
+        f"studyapp/{p.name}/" for p in (REPO / "studyapp").iterdir() if (p / "__init__.py").exists()
     }
     assert packages <= listed, f"README's layout table misses {sorted(packages - listed)}"
     assert {x for x in listed if x.endswith("/")} <= packages, "README lists a package that is gone"
