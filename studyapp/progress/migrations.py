@@ -20,7 +20,7 @@ from studyapp.progress.records import (
 )
 from studyapp.progress.scheduling import DEFAULT_RETENTION, MAX_RETENTION, MIN_RETENTION
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _V1 = [
     """CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID""",
@@ -75,8 +75,21 @@ def _migrate_0_to_1(conn: sqlite3.Connection) -> None:
     )
 
 
+def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
+    # Per-profile study choices (Review's topic filter, a quiz in progress) as JSON text, so that
+    # a reload or another device finds them; deleted with the profile.
+    conn.execute(
+        """CREATE TABLE profile_settings (
+            profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (profile_id, key)
+        ) WITHOUT ROWID"""
+    )
+
+
 # MIGRATIONS[v] takes a database at schema version v to v + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_0_to_1]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_0_to_1, _migrate_1_to_2]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 

@@ -309,6 +309,32 @@ class ProgressStore:
             conn.execute("DELETE FROM reviews WHERE profile_id = ?", (profile,))
             conn.execute("DELETE FROM cards WHERE profile_id = ?", (profile,))
 
+    def study_setting(self, profile: int, key: str) -> Any:
+        """A study choice saved with `save_study_setting` (JSON data), None if there is none."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT value FROM profile_settings WHERE profile_id = ? AND key = ?",
+                (profile, key),
+            ).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def save_study_setting(self, profile: int, key: str, value: Any) -> None:
+        """Keep a JSON-able study choice (filters, a quiz in progress) for the profile; None
+        forgets it."""
+        with self._write() as conn:
+            self._profile_in(conn, profile)
+            if value is None:
+                conn.execute(
+                    "DELETE FROM profile_settings WHERE profile_id = ? AND key = ?",
+                    (profile, key),
+                )
+            else:
+                conn.execute(
+                    "INSERT OR REPLACE INTO profile_settings (profile_id, key, value) "
+                    "VALUES (?, ?, ?)",
+                    (profile, key, json.dumps(value, ensure_ascii=False)),
+                )
+
     # reviews
 
     def record_review(
@@ -383,6 +409,22 @@ class ProgressStore:
                 assert rebuilt is not None
                 card = rebuilt.card
         return RecordedReview(review_id, question_id, final, at, card)
+
+    def change_rating(self, profile: int, review_id: int, rating: Rating | int) -> CardRecord:
+        """Replace the rating of one review (the learner overrides an automatic grade) and
+        rebuild the question's card, in one transaction."""
+        final = rating_for("recall", rating=rating)
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT question_id FROM reviews WHERE id = ? AND profile_id = ?",
+                (review_id, profile),
+            ).fetchone()
+            if row is None:
+                raise LookupError(f"no review {review_id} in profile {profile}")
+            conn.execute("UPDATE reviews SET rating = ? WHERE id = ?", (int(final), review_id))
+            rebuilt = self._replay_in(conn, profile, row[0])
+            assert rebuilt is not None
+            return rebuilt
 
     def delete_review(self, profile: int, review_id: int) -> CardRecord | None:
         """Take back one review (an "undo"); the card is rebuilt from the remaining reviews.
