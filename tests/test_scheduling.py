@@ -12,11 +12,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from studyapp.bank.schema import Question
 from studyapp.progress.queues import (
+    LEARN_AHEAD,
     due_queue,
     forecast,
+    interleave_by_topic,
+    narrowed,
     new_queue,
     new_remaining_today,
+    next_due_within,
+    study_counts,
     study_queue,
 )
 from studyapp.progress.scheduling import (
@@ -326,3 +332,77 @@ def test_forecast_counts_cards_due_per_day(store, pid):
     assert [r["due"] for r in rows] == [2, 0, 0, 0, 0, 0, 0, 1, 1, 0]
     assert [r["due"] for r in forecast(store, pid, bank, T0, days=8)] == [2, 0, 0, 0, 0, 0, 0, 1]
     assert forecast(store, pid, bank, T0, days=0) == []
+
+
+# -- choosing what to study --------------------------------------------------------------------
+
+TEXT = {"en": "x", "zh": "x"}
+SOURCE = [{"title": "t", "url": "https://arxiv.org/abs/1810.04805", "where": "Section 1"}]
+
+
+def bank_question(qid: str, topic: str, difficulty: int = 1, tags=()) -> Question:
+    return Question.model_validate(
+        {
+            "id": qid,
+            "topic": topic,
+            "type": "recall",
+            "difficulty": difficulty,
+            "tags": list(tags),
+            "question": TEXT,
+            "answer": TEXT,
+            "sources": SOURCE,
+        }
+    )
+
+
+def test_new_cards_take_turns_across_topics_instead_of_alphabetical_order(store, pid):
+    topics = {"architecture": 19, "attention": 23, "bert": 27, "gpt": 23, "sizes": 18}
+    bank = [bank_question(f"{t}-{i:02d}", t) for t, n in topics.items() for i in range(n)]
+    order = interleave_by_topic(bank)
+    assert sorted(order) == sorted(q.id for q in bank)
+    first_day = new_queue(store, pid, order, T0)  # 10 a day
+    assert [qid.split("-")[0] for qid in first_day] == list(topics) * 2
+    # In bank order the first BERT card would come after every architecture and attention one.
+    assert [q.id for q in bank].index("bert-00") == 42
+    # Inside a topic: a fixed shuffle, not the file order, and easier questions first.
+    assert [qid for qid in order if qid.startswith("bert")] != [f"bert-{i:02d}" for i in range(27)]
+    mixed = [bank_question("hard", "bert", 3), bank_question("basic", "bert", 1)]
+    assert interleave_by_topic(mixed) == ["basic", "hard"]
+    assert interleave_by_topic(bank) == order  # the same every day and in every process
+
+
+def test_narrowed_to_topics_and_tags_like_a_filtered_deck():
+    bank = [
+        bank_question("a", "bert", tags=["mlm"]),
+        bank_question("b", "bert", tags=["nsp"]),
+        bank_question("c", "gpt", tags=["mlm", "decoding"]),
+        bank_question("d", "sizes"),
+    ]
+    ids = lambda qs: [q.id for q in qs]  # noqa: E731
+    assert ids(narrowed(bank)) == ["a", "b", "c", "d"]
+    assert ids(narrowed(bank, topics=["bert", "gpt"])) == ["a", "b", "c"]
+    assert ids(narrowed(bank, tags=["mlm"])) == ["a", "c"]
+    assert ids(narrowed(bank, topics=["bert"], tags=["mlm", "decoding"])) == ["a"]
+    assert ids(narrowed(bank, topics=["nothing"])) == []
+
+
+def test_learning_cards_due_within_minutes_are_announced_then_counted(store, pid):
+    bank = ["again", "hard", "graduated", "fresh"]
+    review(store, pid, "again", Rating.Again, T0)  # due in 1 minute
+    review(store, pid, "hard", Rating.Hard, T0)  # due in 6 minutes
+    review(store, pid, "graduated", Rating.Easy, T0)  # due in days
+    store.update_settings(pid, new_per_day=3)  # three first reviews today: none left
+    assert study_queue(store, pid, bank, T0 + timedelta(seconds=30)) == []
+    at, count = next_due_within(store, pid, bank, T0 + timedelta(seconds=30))
+    assert at == T0 + timedelta(minutes=1) and count == 2
+    assert next_due_within(store, pid, ["graduated"], T0) is None
+    assert next_due_within(store, pid, bank, T0, within=timedelta(seconds=30)) is None
+    assert timedelta(minutes=20) == LEARN_AHEAD
+    assert study_counts(store, pid, bank, T0 + timedelta(minutes=7)) == {
+        "new": 0,
+        "learning": 2,
+        "review": 0,
+    }
+    store.update_settings(pid, new_per_day=5)
+    counts = study_counts(store, pid, bank, T0 + timedelta(days=30))
+    assert counts == {"new": 1, "learning": 2, "review": 1}

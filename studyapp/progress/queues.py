@@ -6,13 +6,60 @@ statistics. The scheduling rules themselves live in `scheduling`; this module on
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta, tzinfo
+from itertools import zip_longest
 
-from studyapp.progress.scheduling import day_bounds, day_start, to_utc
+from studyapp.bank.schema import Question
+from studyapp.progress.scheduling import State, day_bounds, day_start, to_utc
 from studyapp.progress.store import CardRecord, ProgressStore
 
-__all__ = ["due_queue", "forecast", "new_queue", "new_remaining_today", "study_queue"]
+__all__ = [
+    "LEARN_AHEAD",
+    "due_queue",
+    "forecast",
+    "interleave_by_topic",
+    "narrowed",
+    "new_queue",
+    "new_remaining_today",
+    "next_due_within",
+    "study_counts",
+    "study_queue",
+]
+
+# Anki's learn-ahead limit: when nothing else is left, cards due within it may be studied now.
+LEARN_AHEAD = timedelta(minutes=20)
+
+
+def narrowed(
+    questions: Iterable[Question], topics: Iterable[str] = (), tags: Iterable[str] = ()
+) -> list[Question]:
+    """The questions of any of `topics` (all when none) carrying any of `tags` (all when none),
+    like an Anki filtered deck."""
+    topics, tags = set(topics), set(tags)
+    return [
+        q
+        for q in questions
+        if (not topics or q.topic in topics) and (not tags or tags.intersection(q.tags))
+    ]
+
+
+def _stable_shuffle_key(question_id: str) -> bytes:
+    return hashlib.blake2b(question_id.encode("utf-8"), digest_size=8).digest()
+
+
+def interleave_by_topic(questions: Iterable[Question]) -> list[str]:
+    """Question ids with the topics taking turns (BERT's first card comes on day one, not after
+    every architecture card); inside a topic, easier questions first, then a fixed shuffle."""
+    by_topic: dict[str, list[Question]] = {}
+    for q in questions:
+        by_topic.setdefault(q.topic, []).append(q)
+    columns = [
+        sorted(qs, key=lambda q: (q.difficulty, _stable_shuffle_key(q.id)))
+        for _topic, qs in sorted(by_topic.items())
+    ]
+    return [q.id for row in zip_longest(*columns) for q in row if q is not None]
 
 
 def _in_bank(bank_ids: Iterable[str]) -> list[str]:
@@ -111,3 +158,36 @@ def forecast(
         if 0 <= offset < days:
             counts[offset] += 1
     return [{"date": today + timedelta(days=i), "due": count} for i, count in enumerate(counts)]
+
+
+def next_due_within(
+    store: ProgressStore,
+    profile: int,
+    bank_ids: Iterable[str],
+    now: datetime,
+    within: timedelta = LEARN_AHEAD,
+) -> tuple[datetime, int] | None:
+    """When the next card of the bank comes due within `within` (rated Again or Hard minutes ago),
+    and how many come due in that window; None when none does."""
+    ahead = due_queue(store, profile, bank_ids, now, learn_ahead=within)
+    return (ahead[0].card.due, len(ahead)) if ahead else None
+
+
+def study_counts(
+    store: ProgressStore,
+    profile: int,
+    bank_ids: Iterable[str],
+    now: datetime,
+    *,
+    tz: tzinfo = UTC,
+) -> dict[str, int]:
+    """Anki's three counters for what is left now: new, learning (due learning or relearning
+    cards) and review (due cards in Review state)."""
+    ids = _in_bank(bank_ids)
+    due = due_queue(store, profile, ids, now)
+    learning = sum(rec.state in (State.Learning, State.Relearning) for rec in due)
+    return {
+        "new": len(new_queue(store, profile, ids, now, tz=tz)),
+        "learning": learning,
+        "review": len(due) - learning,
+    }
