@@ -9,16 +9,55 @@ import signal
 import sys
 from pathlib import Path
 
-APP_SCRIPT = Path(__file__).resolve().parent / "app" / "main.py"
+APP_SCRIPT = Path(__file__).resolve().parent / "app" / "serve.py"  # main.py behind the host guard
+SHARE_FLAG = "--serve-network-without-auth"
+LOOPBACK_ADDRESSES = ("localhost", "127.0.0.1", "::1", "[::1]")
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "questions" / "schema.json"
 
 
-def run_app(streamlit_args: list[str], bank: str | None, db: str | None = None) -> int:
-    """Start Streamlit on the entry script; its own flags (--server.port ...) pass through."""
-    from streamlit.web import cli as stcli
+def server_address(streamlit_args: list[str]) -> str:
+    """The address Streamlit will bind to: `--server.address`, else its environment variable,
+    else the app's config.toml (127.0.0.1)."""
+    address = os.environ.get("STREAMLIT_SERVER_ADDRESS", "127.0.0.1")
+    for i, arg in enumerate(streamlit_args):
+        if arg == "--server.address" and i + 1 < len(streamlit_args):
+            address = streamlit_args[i + 1]
+        elif arg.startswith("--server.address="):
+            address = arg.partition("=")[2]
+    return address
 
+
+def is_loopback(address: str) -> bool:
+    return address.strip().lower() in LOOPBACK_ADDRESSES or address.startswith("127.")
+
+
+def run_app(
+    streamlit_args: list[str],
+    bank: str | None,
+    db: str | None = None,
+    *,
+    allow_hosts: list[str] | None = None,
+    share: bool = False,
+) -> int:
+    """Start Streamlit on the entry script; its own flags (--server.port ...) pass through.
+
+    The app has no login: refuse to listen beyond this machine unless the user says so."""
+    from studyapp.app.hostguard import ALLOWED_HOSTS_ENV
     from studyapp.progress.store import DB_ENV
 
+    address = server_address(streamlit_args)
+    if not is_loopback(address) and not share:
+        print(
+            f"studyapp: refusing to listen on {address}: the app has no login, so anyone who can "
+            f"reach that address could read and change every profile's progress. Pass "
+            f"{SHARE_FLAG} if that is what you want (see README, Security).",
+            file=sys.stderr,
+        )
+        return 2
+    from streamlit.web import cli as stcli
+
+    if allow_hosts:
+        os.environ[ALLOWED_HOSTS_ENV] = ",".join(allow_hosts)
     if bank:
         os.environ["STUDYAPP_BANK"] = str(Path(bank).resolve())
     if db:
@@ -149,6 +188,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--db",
         help="progress database (default: $STUDYAPP_DB or ~/.local/share/studyapp/progress.db)",
     )
+    run.add_argument(
+        "--allow-host",
+        action="append",
+        metavar="NAME",
+        help="also answer requests for this host name (the app refuses unknown names)",
+    )
+    run.add_argument(
+        SHARE_FLAG,
+        action="store_true",
+        dest="share",
+        help="allow a non-loopback --server.address: no login, anyone who reaches it can "
+        "read and change every profile",
+    )
     val = sub.add_parser("validate", help="check question files; exit 1 on any problem")
     val.add_argument("paths", nargs="*", help="files or folders (default: the bank)")
     val.add_argument("--rules", action="store_true", help="list the rules and exit")
@@ -178,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         argv = ["run", *argv]
     args, rest = parser.parse_known_args(argv)
     if args.command == "run":
-        return run_app(rest, args.bank, args.db)
+        return run_app(rest, args.bank, args.db, allow_hosts=args.allow_host, share=args.share)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "validate":

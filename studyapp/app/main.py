@@ -4,6 +4,8 @@ Deep links at the root open their page: `?q=<id>` a question, `?topic=<topic>` a
 `?demo=<id>` a live demo. Every page also has its own path (`/quiz?topic=bert`).
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from studyapp.app.heap import freeze_long_lived
@@ -11,7 +13,9 @@ from studyapp.app.i18n import tr
 from studyapp.app.widgets import current_language
 
 freeze_long_lived()  # Streamlit's collection after each run then skips what lives as long as the server
-st.set_page_config(page_title="studyapp", page_icon=":material/school:", layout="wide")
+# A shipped file, not a Material icon name: Streamlit fetches those from a font CDN.
+FAVICON = str(Path(__file__).with_name("favicon.png"))
+st.set_page_config(page_title="studyapp", page_icon=FAVICON, layout="wide")
 lang = current_language()
 ICONS = {
     "today": ":material/today:",

@@ -1,0 +1,65 @@
+"""In Chromium: a foreign name rebound to 127.0.0.1 gets refused, and with every other name
+unresolvable (the network unplugged) no page of the app requests anything from another origin."""
+
+import pytest
+
+from studyapp.tools.liveserver import CHROMIUM, CHROMIUM_ARGS
+from tests.bankfixtures import VALID, write_question
+from tests.browser.conftest import RunningApp, wait_idle
+
+pytestmark = pytest.mark.browser
+
+# evil.example plays the attacker's name after rebinding; everything else is unplugged.
+RESOLVER = "--host-resolver-rules=MAP evil.example 127.0.0.1, MAP * ~NOTFOUND, EXCLUDE localhost"
+PAGES = ["/", "/quiz", "/review", "/browse", "/demos", "/stats", "/settings"]
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    bank = tmp_path_factory.mktemp("bank")
+    write_question(bank, VALID)
+    server = RunningApp(bank, tmp_path_factory.mktemp("data"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def unplugged(browser):
+    b = browser.browser_type.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, RESOLVER])
+    yield b
+    b.close()
+
+
+def test_a_rebound_foreign_name_is_refused(app, unplugged):
+    context = unplugged.new_context()
+    page = context.new_page()
+    try:
+        response = page.goto(f"http://evil.example:{app.port}/")
+        assert response.status == 403
+        assert "does not answer to the host name" in page.inner_text("body")
+        assert page.locator("[data-testid=stApp]").count() == 0
+        response = page.goto(f"http://localhost:{app.port}/")
+        assert response.status == 200
+        wait_idle(page)
+        assert page.locator("[data-testid=stApp]").count() == 1
+    finally:
+        context.close()
+
+
+def test_no_page_requests_another_origin(app, unplugged):
+    context = unplugged.new_context()
+    page = context.new_page()
+    origin = f"http://localhost:{app.port}"
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    try:
+        for path in PAGES:
+            page.goto(origin + path)
+            wait_idle(page, 1000)
+    finally:
+        context.close()
+    assert len(requested) > len(PAGES)
+    foreign = sorted(
+        {url for url in requested if not url.startswith((origin + "/", "data:", "blob:"))}
+    )
+    assert foreign == []
