@@ -183,7 +183,7 @@ def test_deep_links(env):
     at = open_app(q="pick-the-encoder")
     assert at.markdown[0].value.strip() == "Which stack is BERT?"
     at = open_app(q="no-such-id")
-    assert "no question with id `no-such-id`" in at.warning[0].value
+    assert "no question with id “no\\-such\\-id”" in at.warning[0].value
     at = open_app(topic="sizes")
     assert at.multiselect(key="quiz_topics").value == ["sizes"]
 

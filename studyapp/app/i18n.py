@@ -80,9 +80,22 @@ STRINGS: dict[str, dict[str, str]] = {
     "filter_status": {"en": "Status", "zh": "状态"},
     "status_due": {"en": "Due", "zh": "到期"},
     "status_new": {"en": "Never seen", "zh": "从未学过"},
+    "status_seen": {"en": "Seen", "zh": "学过"},
+    "status_again": {"en": "Last rated Again", "zh": "上次评为“重来”"},
+    "status_hard": {"en": "Last rated Hard", "zh": "上次评为“困难”"},
+    "status_good": {"en": "Last rated Good", "zh": "上次评为“良好”"},
+    "status_easy": {"en": "Last rated Easy", "zh": "上次评为“简单”"},
+    "due_now_card": {"en": "due now", "zh": "现在到期"},
+    "due_on": {"en": "due {date}", "zh": "{date} 到期"},
+    "page": {"en": "Page (of {n})", "zh": "页码（共 {n} 页）"},
+    "page_range": {"en": "{a}–{b} on this page", "zh": "本页第 {a}–{b} 道"},
+    "query_cut": {
+        "en": "The search was cut to its first {n} characters.",
+        "zh": "搜索内容过长，只保留了前 {n} 个字符。",
+    },
     "unknown_question": {
-        "en": "There is no question with id `{id}` in the bank.",
-        "zh": "题库中没有 id 为 `{id}` 的题目。",
+        "en": "There is no question with id “{id}” in the bank.",
+        "zh": "题库中没有 id 为“{id}”的题目。",
     },
     "again": {"en": "Answer it again", "zh": "再答一次"},
     "state_new": {"en": "New", "zh": "新题"},
@@ -163,8 +176,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "有 {n} 个题目文件无法加载，已跳过；其余题目正常可用。",
     },
     "empty_bank": {
-        "en": "The question bank at `{path}` has no valid question yet.",
-        "zh": "题库 `{path}` 中还没有有效的题目。",
+        "en": "The question bank at “{path}” has no valid question yet.",
+        "zh": "题库“{path}”中还没有有效的题目。",
     },
     "numeric_answer": {
         "en": "Answer: {value} {unit} (± {tolerance})",
@@ -176,6 +189,34 @@ STRINGS: dict[str, dict[str, str]] = {
     "difficulty_1": {"en": "Basic", "zh": "基础"},
     "difficulty_2": {"en": "Interview", "zh": "面试"},
     "difficulty_3": {"en": "Deep", "zh": "深入"},
+    "active_profile": {
+        "en": "The profile this browser tab studies in. Click to change it.",
+        "zh": "当前浏览器标签页使用的用户档案。点击可切换。",
+    },
+    "profile_help": {
+        "en": "Only this browser tab switches: other tabs and devices keep their own profile.",
+        "zh": "只切换当前浏览器标签页：其他标签页和设备保持各自的档案。",
+    },
+    "is_default_profile": {
+        "en": "New sessions open in this profile.",
+        "zh": "新会话默认使用这个档案。",
+    },
+    "make_default_profile": {
+        "en": "Open new sessions in this profile",
+        "zh": "新会话默认使用这个档案",
+    },
+    "delete_profile_confirm": {
+        "en": "To delete this profile and all its reviews, type its name: {name}",
+        "zh": "要删除这个档案及其全部复习记录，请输入它的名称：{name}",
+    },
+    "topic_architecture": {"en": "Architecture", "zh": "模型结构"},
+    "topic_attention": {"en": "Attention", "zh": "注意力机制"},
+    "topic_bert": {"en": "BERT", "zh": "BERT"},
+    "topic_decoding": {"en": "Decoding", "zh": "解码"},
+    "topic_gpt": {"en": "GPT", "zh": "GPT"},
+    "topic_mlm-loss": {"en": "MLM loss", "zh": "MLM 损失"},
+    "topic_sizes": {"en": "Model sizes", "zh": "模型规模"},
+    "topic_tokenization": {"en": "Tokenization", "zh": "分词"},
 }
 
 

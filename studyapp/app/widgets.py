@@ -7,16 +7,16 @@ shows as text, never runs.
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
-from studyapp.app.i18n import LANGUAGES, tr
+from studyapp.app.i18n import LANGUAGES, STRINGS, tr
+from studyapp.app.text import join_cjk_breaks, link, literal
 from studyapp.bank.load import default_bank_dir, get_bank
-from studyapp.bank.schema import Question
+from studyapp.bank.schema import Question, Text
 from studyapp.bank.validate import Report
 from studyapp.progress.grading import (
     Outcome,
@@ -55,15 +55,73 @@ def timezone() -> tzinfo:
 
 
 def profile() -> Profile:
-    """The learner's profile: the one picked in Settings this session, else the default one."""
+    """This session's profile: picked in Settings, else the URL's (`?profile=2`), else the default.
+
+    It belongs to the session, never to the database: another browser session that picked none
+    keeps recording into the default profile. A URL's profile is adopted by the session, so it
+    survives a change of page (which drops the query string) and a reload (which keeps it).
+    """
     db = store()
-    chosen = st.session_state.get("profile_id")
-    if chosen is not None:
+    state = st.session_state
+    wanted = state.get("profile_id")
+    if wanted is None:
+        from_url = st.query_params.get("profile", "")
+        wanted = int(from_url) if from_url.isdecimal() and len(from_url) < 12 else None
+    if wanted is not None:
         try:
-            return db.profile(chosen)
-        except UnknownProfileError:  # deleted in another session
-            pass
+            me = db.profile(wanted)
+        except UnknownProfileError:  # deleted in another session, or a stale link
+            state.pop("profile_id", None)
+        else:
+            state.profile_id = me.id
+            return me
     return db.default_profile()
+
+
+def use_profile(profile_id: int) -> None:
+    """Make `profile_id` this session's profile (the database's default stays as it is)."""
+    st.session_state.profile_id = profile_id
+    st.query_params["profile"] = str(profile_id)
+
+
+def link_params(lang: str, **params: str) -> dict[str, str]:
+    """Query parameters for an internal link: `params` plus this session's language and profile."""
+    return {**params, "lang": lang, "profile": str(profile().id)}
+
+
+def question_link(q: Question, lang: str, *, where=None) -> None:
+    """A link to `q` on its own page, in the same tab, keeping the language and the profile."""
+    (where or st).page_link(
+        "pages/question.py",
+        label=question_title(q, lang),
+        icon=":material/arrow_forward:",
+        query_params=link_params(lang, q=q.id),
+    )
+
+
+def topic_link(topic: str, lang: str, *, where=None) -> None:
+    """A link to a quiz over `topic`, in the same tab, keeping the language and the profile."""
+    (where or st).page_link(
+        "pages/quiz.py",
+        label=literal(topic_label(topic, lang)),
+        query_params=link_params(lang, topic=topic),
+    )
+
+
+def bank_text(text: Text, lang: str) -> str:
+    """Bank Markdown in `lang`, with the line breaks inside Chinese paragraphs joined."""
+    return join_cjk_breaks(getattr(text, lang))
+
+
+def question_title(q: Question, lang: str) -> str:
+    """The question's text on one line, for a link or a list."""
+    return " ".join(bank_text(q.question, lang).split())
+
+
+def topic_label(topic: str, lang: str) -> str:
+    """A topic's name in `lang` (its folder name if the interface has no name for it yet)."""
+    key = f"topic_{topic}"
+    return tr(key, lang) if key in STRINGS else topic
 
 
 def current_language() -> str:
@@ -83,9 +141,24 @@ def language() -> str:
     """
     state = st.session_state
     state.language = current_language()
+    me = profile()
     # Top right of the page, not in a sidebar: the sidebar panel alone made every rerun of a page
     # about a quarter slower in the browser (see studyapp/tools/bench.py).
-    choice = st.container(horizontal_alignment="right").segmented_control(
+    header = st.container(
+        horizontal=True,
+        horizontal_alignment="right",
+        vertical_alignment="center",
+        gap="small",
+        key="page_header",
+    )
+    header.page_link(  # the active profile, on every page; a click opens Settings to change it
+        "pages/settings.py",
+        label=literal(me.name),
+        icon=":material/person:",
+        help=tr("active_profile", state.language),
+        query_params={"lang": state.language, "profile": str(me.id)},
+    )
+    choice = header.segmented_control(
         "Language / 语言",
         options=list(LANGUAGES),
         format_func=LANGUAGES.get,
@@ -96,6 +169,8 @@ def language() -> str:
     state.language = choice or state.language
     if st.query_params.get("lang") != state.language:  # each write costs the browser a URL update
         st.query_params["lang"] = state.language
+    if "profile_id" in state and st.query_params.get("profile") != str(me.id):
+        st.query_params["profile"] = str(me.id)
     return state.language
 
 
@@ -106,16 +181,16 @@ def bank(lang: str) -> Report:
     if broken:
         with st.expander(f":warning: {tr('broken_files', lang, n=len(broken))}", expanded=False):
             for path, problems in broken.items():
-                st.markdown(f"**{path}**")
+                st.markdown(f"**{literal(path)}**")
                 st.code("\n".join(str(p) for p in problems), language=None, wrap_lines=True)
     if not report.questions:
-        st.info(tr("empty_bank", lang, path=default_bank_dir()))
+        st.info(tr("empty_bank", lang, path=literal(default_bank_dir())))
     return report
 
 
 def plain(text: str) -> str:
     """`text` shown literally inside Markdown (a source's "Task #1" must not lose its "#1")."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>$~:])", r"\\\1", text)
+    return literal(text)
 
 
 def type_label(kind: str, lang: str) -> str:
@@ -132,7 +207,8 @@ def options_with_reasons(q: Question, lang: str, order, picked: set[int] = froze
         choice = q.choices[i]
         mark = ":green[✔]" if choice.correct else ":red[✘]"
         mine = " ⟵" if i in picked else ""
-        st.markdown(f"{mark} {getattr(choice.text, lang)}{mine}\n\n> {getattr(choice.why, lang)}")
+        text, why = bank_text(choice.text, lang), bank_text(choice.why, lang)
+        st.markdown(f"{mark} {text}{mine}\n\n> {why}")
 
 
 # Draws the live demo behind an answer; pages pass `demo_switch.demo_switch`, so these widgets
@@ -163,17 +239,16 @@ def render_answer(
         st.markdown(f"**{tr('options', lang)}**")
         options_with_reasons(q, lang, range(len(q.choices)))
     st.markdown(f"**{tr('answer', lang)}**")
-    st.markdown(getattr(q.answer, lang))
+    st.markdown(bank_text(q.answer, lang))
     st.markdown(f"**{tr('sources', lang)}**")
-    st.markdown("\n".join(f"- [{plain(s.title)}]({s.url}), {plain(s.where)}" for s in q.sources))
+    st.markdown("\n".join(f"- {link(s.title, s.url)}, {literal(s.where)}" for s in q.sources))
     if q.demo and show_demo:
         show_demo(q, lang)
     related = [report.questions[r] for r in q.related if r in report.questions] if report else []
     if related:
         st.markdown(f"**{tr('related', lang)}**")
-        st.markdown(
-            "\n".join(f"- [{getattr(r.question, lang).strip()}](?q={r.id})" for r in related)
-        )
+        for r in related:
+            question_link(r, lang)
 
 
 def _record(
@@ -217,7 +292,7 @@ def answer_card(
     Nothing is graded and no answer is shown before the learner acts.
     """
     state = st.session_state.setdefault(key, {"stage": "ask"})
-    st.markdown(getattr(q.question, lang))
+    st.markdown(bank_text(q.question, lang))
     if q.type == "recall":
         _recall(q, lang, state, key, show_demo)
     elif q.type == "choice":
@@ -275,7 +350,7 @@ def _recall(q: Question, lang: str, state: dict, key: str, show_demo: ShowDemo |
 def _choice(q: Question, lang: str, state: dict, key: str, order: list[int]) -> None:
     assert q.choices is not None
     several = sum(c.correct for c in q.choices) > 1
-    label = lambda i: getattr(q.choices[i].text, lang)  # noqa: E731
+    label = lambda i: bank_text(q.choices[i].text, lang)  # noqa: E731
     if state["stage"] == "ask":
         if several:
             st.caption(tr("select_all", lang))

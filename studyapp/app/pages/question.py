@@ -11,7 +11,7 @@ report = widgets.bank(lang)
 qid = st.query_params.get("q")
 q = report.questions.get(qid or "")
 if q is None:
-    st.warning(tr("unknown_question", lang, id=qid or ""))
+    st.warning(tr("unknown_question", lang, id=widgets.literal(qid or "")))
     st.page_link("pages/browse.py", label=tr("browse", lang), icon=":material/menu_book:")
     st.stop()
 st.caption(

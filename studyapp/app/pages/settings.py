@@ -1,4 +1,8 @@
-"""Settings: profile, language, desired retention, new questions per day, export and import."""
+"""Settings: profile, language, desired retention, new questions per day, export and import.
+
+The profile picked here is this browser session's (and its URL's); another session keeps its own.
+Which profile a new session opens in is a separate, explicit choice.
+"""
 
 import streamlit as st
 
@@ -13,10 +17,22 @@ db, me = widgets.store(), widgets.profile()
 profiles = db.list_profiles()
 ids = [p.id for p in profiles]
 names = {p.id: p.name for p in profiles}
-picked = st.selectbox(tr("profile", lang), ids, index=ids.index(me.id), format_func=names.get)
+picked = st.selectbox(
+    tr("profile", lang),
+    ids,
+    index=ids.index(me.id),
+    format_func=names.get,
+    help=tr("profile_help", lang),
+    key=f"profile_pick_{me.id}",  # a new key when the profile changes elsewhere (create, delete)
+)
 if picked != me.id:
-    st.session_state.profile_id = picked
-    db.set_default_profile(picked)
+    widgets.use_profile(picked)
+    st.rerun()
+default = db.default_profile()
+if default.id == me.id:
+    st.caption(tr("is_default_profile", lang))
+elif st.button(tr("make_default_profile", lang), icon=":material/home:", key="make_default"):
+    db.set_default_profile(me.id)
     st.rerun()
 
 with st.form("settings"):
@@ -44,21 +60,34 @@ with st.form("settings"):
 
 with st.expander(tr("manage_profiles", lang)):
     new_name = st.text_input(tr("new_profile_name", lang), key="new_profile_name")
-    cols = st.columns(3)
+    cols = st.columns(2)
     try:
-        if cols[0].button(tr("create_profile", lang)) and new_name.strip():
+        if cols[0].button(tr("create_profile", lang), key="create_profile") and new_name.strip():
             created = db.create_profile(new_name.strip(), language=lang)
-            st.session_state.profile_id = created.id
+            widgets.use_profile(created.id)
             st.rerun()
-        if cols[1].button(tr("rename_profile", lang)) and new_name.strip():
+        if cols[1].button(tr("rename_profile", lang), key="rename_profile") and new_name.strip():
             db.rename_profile(me.id, new_name.strip())
             st.rerun()
-        if cols[2].button(tr("delete_profile", lang), disabled=len(profiles) == 1):
+    except ValueError as err:
+        st.error(widgets.literal(err))
+    if len(profiles) > 1:
+        st.divider()
+        # Typing the name, as GitHub asks before deleting a repository: every review goes with it.
+        typed = st.text_input(
+            tr("delete_profile_confirm", lang, name=widgets.literal(me.name)),
+            key=f"delete_confirm_{me.id}",
+        )
+        if st.button(
+            tr("delete_profile", lang),
+            icon=":material/delete:",
+            disabled=typed != me.name,
+            key="delete_profile",
+        ):
             db.delete_profile(me.id)
             st.session_state.pop("profile_id", None)
+            st.query_params.pop("profile", None)
             st.rerun()
-    except ValueError as err:
-        st.error(str(err))
 
 st.subheader(tr("export_import", lang))
 st.download_button(
@@ -73,6 +102,6 @@ if upload is not None and st.button(tr("import_button", lang), type="primary"):
     try:
         result = db.import_progress(me.id, upload.getvalue())
     except ProgressError as err:
-        st.error(tr("import_failed", lang, error=err))
+        st.error(tr("import_failed", lang, error=widgets.literal(err)))
     else:
         st.success(tr("imported", lang, added=result.added, duplicates=result.duplicates))
