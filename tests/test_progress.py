@@ -605,7 +605,8 @@ def test_threads_rating_at_once(db, shared):
 def test_any_rating_sequence_keeps_the_store_consistent(steps):
     with ProgressStore(":memory:") as store:
         profile = store.default_profile().id
-        now = T0
+        # The whole history stays in the past: imports refuse reviews dated after tomorrow.
+        now = T0 - timedelta(days=25 * 120)
         last: dict[str, datetime] = {}
         made: dict[str, int] = {}
         for qid, rating, gap in steps:

@@ -8,6 +8,8 @@ are kept for error messages.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,11 @@ from typing import Any
 import yaml
 
 MAX_BYTES = 256 * 1024
+# Bidi controls make text display in another order than it reads ("eurt" shows as "true"),
+# zero-width characters hide inside ids and words, and control characters are never text.
+_UNSAFE_CHARACTER = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
+)
 Location = tuple[str | int, ...]
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
@@ -52,6 +59,17 @@ class YamlFile:
     def problem(self, loc: Location, rule: str, message: str) -> Problem:
         line, col = self.where(loc)
         return Problem(self.path, line, col, rule, message)
+
+
+def unsafe_character(text: str) -> str | None:
+    """The first bidi control, zero-width or control character (bar newline and tab) in `text`,
+    described with its position, or None."""
+    found = _UNSAFE_CHARACTER.search(text)
+    if found is None:
+        return None
+    char = found.group()
+    name = unicodedata.name(char, "a control character")
+    return f"U+{ord(char):04X} ({name}) at character {found.start() + 1}"
 
 
 def _position(mark: yaml.Mark | None) -> tuple[int, int]:

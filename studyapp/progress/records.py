@@ -5,11 +5,14 @@ Timestamps are stored as fixed-width ISO 8601 text in UTC, so text order is time
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from studyapp.bank.schema import KEBAB_CASE
+from studyapp.bank.yamlfile import unsafe_character
 from studyapp.progress.scheduling import MAX_RETENTION, MIN_RETENTION, Card, Rating, State, to_utc
 
 DEFAULT_PROFILE_NAME = "default"
@@ -17,6 +20,9 @@ DEFAULT_NEW_PER_DAY = 10
 LANGUAGES = ("en", "zh")
 MAX_NEW_PER_DAY = 1000
 MAX_NAME_LENGTH = 64
+# A question id is its file's name without ".yaml", and file names stop at 255 bytes.
+MAX_QUESTION_ID_LENGTH = 250
+MAX_DURATION_MS = 24 * 3600 * 1000
 
 
 class ProgressError(Exception):
@@ -160,6 +166,8 @@ def check_name(name: Any) -> str:
     name = name.strip()
     if len(name) > MAX_NAME_LENGTH:
         raise ValueError(f"profile name must be at most {MAX_NAME_LENGTH} characters")
+    if bad := unsafe_character(name):
+        raise ValueError(f"profile name must not contain {bad}")
     return name
 
 
@@ -172,12 +180,14 @@ def check_language(language: Any) -> str:
 def check_retention(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"desired retention must be a number, got {value!r}")
-    value = round(float(value), 4)  # a slider's 0.9500000001 is 0.95
-    if not MIN_RETENTION <= value <= MAX_RETENTION:
+    # The range is checked before float(), which overflows on a huge int; NaN fails it too.
+    if not MIN_RETENTION - 0.0001 <= value <= MAX_RETENTION + 0.0001 or not (
+        MIN_RETENTION <= round(float(value), 4) <= MAX_RETENTION
+    ):
         raise ValueError(
-            f"desired retention must be between {MIN_RETENTION} and {MAX_RETENTION}, got {value}"
+            f"desired retention must be between {MIN_RETENTION} and {MAX_RETENTION}, got {value!r}"
         )
-    return value
+    return round(float(value), 4)  # a slider's 0.9500000001 is 0.95
 
 
 def check_new_per_day(value: Any) -> int:
@@ -189,12 +199,22 @@ def check_new_per_day(value: Any) -> int:
 def check_question_id(question_id: Any) -> str:
     if not isinstance(question_id, str) or not question_id:
         raise ValueError(f"question id must be a non-empty string, got {question_id!r}")
+    if len(question_id) > MAX_QUESTION_ID_LENGTH:
+        raise ValueError(f"question id is longer than {MAX_QUESTION_ID_LENGTH} characters")
+    if not re.fullmatch(KEBAB_CASE, question_id):
+        raise ValueError(f"question id {question_id!r} is not kebab-case like the bank's ids")
     return question_id
 
 
 def check_duration(duration_ms: Any) -> int | None:
     if duration_ms is None:
         return None
-    if isinstance(duration_ms, bool) or not isinstance(duration_ms, int) or duration_ms < 0:
-        raise ValueError(f"duration_ms must be a non-negative integer, got {duration_ms!r}")
+    if (
+        isinstance(duration_ms, bool)
+        or not isinstance(duration_ms, int)
+        or not 0 <= duration_ms <= MAX_DURATION_MS
+    ):
+        raise ValueError(
+            f"duration_ms must be an integer 0..{MAX_DURATION_MS}, got {duration_ms!r}"
+        )
     return duration_ms

@@ -10,7 +10,8 @@ file twice changes nothing, then rebuilds the touched cards by replay.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+import math
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from studyapp.progress.records import (
@@ -22,23 +23,118 @@ from studyapp.progress.records import (
     check_retention,
     iso_utc,
 )
-from studyapp.progress.scheduling import rating_for
+from studyapp.progress.scheduling import ANSWER_KINDS, rating_for
 
 EXPORT_FORMAT = "studyapp-progress"
 EXPORT_VERSION = 1
+# Reviews older than the app's subject or in the future are a corrupt or forged file: a year-9999
+# review overflows every later scheduling, a year-1 one makes Statistics build 739,000 day rows.
+EARLIEST_REVIEW = datetime(2000, 1, 1, tzinfo=UTC)
+CLOCK_SKEW = timedelta(days=1)
 
 
-def parse_export(data: dict | str | bytes) -> tuple[list[dict], dict[str, Any]]:
-    """Validate an export and normalize its reviews; raises ProgressError on any problem."""
-    if isinstance(data, (str, bytes)):
-        try:
-            data = json.loads(data)
-        except ValueError as err:
-            raise ProgressError(f"not a JSON file: {err}") from err
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        seen: set[str] = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise ValueError(f"duplicate key {twice!r}")
+    return data
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text} is out of range")
+    return value
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def load_json(data: str | bytes) -> Any:
+    """Strict JSON: no duplicate keys, no NaN or Infinity, no number that overflows a float."""
+    try:
+        return json.loads(
+            data,
+            object_pairs_hook=_unique_keys,
+            parse_float=_finite,
+            parse_constant=_no_constant,
+        )
+    except RecursionError as err:
+        raise ProgressError("not a progress export: the JSON is nested too deeply") from err
+    except ValueError as err:  # JSONDecodeError, UnicodeDecodeError, and the hooks' errors
+        raise ProgressError(f"not a valid JSON file: {err}") from err
+
+
+def check_rating(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value not in (1, 2, 3, 4):
+        raise ValueError(f"rating must be an integer 1-4 (Again..Easy), got {value!r}")
+    return value
+
+
+def check_reviewed_at(value: Any, now: datetime) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"reviewed_at must be an ISO 8601 string, got {value!r}")
+    try:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError("it has no time zone")
+        moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError) as err:
+        raise ValueError(f"reviewed_at {value!r} is not a date and time: {err}") from None
+    if not EARLIEST_REVIEW <= moment <= now + CLOCK_SKEW:
+        raise ValueError(f"reviewed_at {value!r} is outside {EARLIEST_REVIEW:%Y-%m-%d} .. tomorrow")
+    return iso_utc(moment)
+
+
+def _review(item: Any, now: datetime) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise ValueError(f"must be an object, got {type(item).__name__}")
+    kind = item.get("kind", "recall")
+    if kind not in ANSWER_KINDS:
+        raise ValueError(f"kind must be one of {ANSWER_KINDS}, got {kind!r}")
+    correct = item.get("correct")
+    if correct is not None and not isinstance(correct, bool):
+        raise ValueError(f"correct must be true, false or null, got {correct!r}")
+    rating = rating_for(kind, correct=correct, rating=check_rating(item.get("rating")))
+    retention = item.get("desired_retention")
+    return {
+        "question_id": check_question_id(item.get("question_id")),
+        "kind": kind,
+        "rating": int(rating),
+        "correct": None if correct is None else int(correct),
+        "duration_ms": check_duration(item.get("duration_ms")),
+        "reviewed_at": check_reviewed_at(item.get("reviewed_at"), now),
+        "desired_retention": None if retention is None else check_retention(retention),
+    }
+
+
+def _entry_name(i: int, item: Any) -> str:
+    question_id = item.get("question_id") if isinstance(item, dict) else None
+    if isinstance(question_id, str):
+        return f"review #{i + 1} (question_id {question_id[:80]!r})"
+    return f"review #{i + 1}"
+
+
+def parse_export(
+    data: dict | str | bytes, *, now: datetime | None = None
+) -> tuple[list[dict], dict[str, Any]]:
+    """Validate an export and normalize its reviews.
+
+    Any problem raises one `ProgressError` naming the entry; nothing else escapes, whatever the
+    input (a property test fuzzes this).
+    """
+    now = now or datetime.now(UTC)
+    if isinstance(data, (str, bytes, bytearray)):
+        data = load_json(data)
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
         raise ProgressError(f"not a studyapp progress export (format must be {EXPORT_FORMAT!r})")
     version = data.get("version")
-    if not isinstance(version, int) or version < 1:
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise ProgressError(f"bad export version {version!r}")
     if version > EXPORT_VERSION:
         raise ProgressError(f"export version {version} is newer than this app's: upgrade studyapp")
@@ -48,42 +144,21 @@ def parse_export(data: dict | str | bytes) -> tuple[list[dict], dict[str, Any]]:
     reviews = []
     for i, item in enumerate(raw):
         try:
-            if not isinstance(item, dict):
-                raise ValueError("not an object")
-            question_id = check_question_id(item.get("question_id"))
-            kind = item.get("kind", "recall")
-            rating = rating_for(kind, rating=item.get("rating"))
-            when = item.get("reviewed_at")
-            if not isinstance(when, str):
-                raise ValueError("reviewed_at must be an ISO 8601 string")
-            at = iso_utc(datetime.fromisoformat(when))
-            correct = item.get("correct")
-            if correct is not None and not isinstance(correct, bool):
-                raise ValueError("correct must be true, false or null")
-            retention = item.get("desired_retention")
-            reviews.append(
-                {
-                    "question_id": question_id,
-                    "kind": kind,
-                    "rating": int(rating),
-                    "correct": None if correct is None else int(correct),
-                    "duration_ms": check_duration(item.get("duration_ms")),
-                    "reviewed_at": at,
-                    "desired_retention": None if retention is None else check_retention(retention),
-                }
-            )
-        except (ValueError, TypeError) as err:
-            raise ProgressError(f"review #{i} is invalid: {err}") from err
+            reviews.append(_review(item, now))
+        except (ValueError, TypeError, OverflowError) as err:
+            raise ProgressError(f"{_entry_name(i, item)} is invalid: {err}") from err
     settings: dict[str, Any] = {}
     p = data.get("profile")
-    if isinstance(p, dict):
-        try:
-            if "language" in p:
-                settings["language"] = check_language(p["language"])
-            if "desired_retention" in p:
-                settings["desired_retention"] = check_retention(p["desired_retention"])
-            if "new_per_day" in p:
-                settings["new_per_day"] = check_new_per_day(p["new_per_day"])
-        except ValueError as err:
-            raise ProgressError(f"profile settings are invalid: {err}") from err
+    if p is not None and not isinstance(p, dict):
+        raise ProgressError("`profile` must be an object")
+    try:
+        p = p or {}
+        if "language" in p:
+            settings["language"] = check_language(p["language"])
+        if "desired_retention" in p:
+            settings["desired_retention"] = check_retention(p["desired_retention"])
+        if "new_per_day" in p:
+            settings["new_per_day"] = check_new_per_day(p["new_per_day"])
+    except (ValueError, TypeError, OverflowError) as err:
+        raise ProgressError(f"profile settings are invalid: {err}") from err
     return reviews, settings
