@@ -31,3 +31,34 @@ def test_skip_connections_stop_rank_collapse_in_12_random_attention_layers():
     assert bidirectional < 1e-15
     assert 5e-3 < causal < 8e-3
     assert 0.5 < causal_skip < 0.6 < bidirectional_skip < 0.7
+
+
+# -- tokenization --
+
+
+def test_bert_uncased_normalizer_lowercases_and_strips_accents():
+    from tokenizers.normalizers import BertNormalizer
+
+    # bert-uncased-accent-stripping: do_lower_case also strips accents (NFD, then drop Mn).
+    uncased = BertNormalizer(lowercase=True, strip_accents=None)
+    cased = BertNormalizer(lowercase=False, strip_accents=None)
+    assert uncased.normalize_str("Café Müller") == "cafe muller"
+    assert cased.normalize_str("Café Müller") == "Café Müller"
+
+
+def test_bpe_worked_example_merges_ug_then_un_then_hug():
+    import json
+
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+
+    # bpe-training-merges: word counts hug 10, pug 5, pun 12, bun 4, hugs 5 (pairs u·g 20,
+    # p·u 17, u·n 16, h·u 15), so the first three merges are ug, un, hug.
+    corpus = ["hug"] * 10 + ["pug"] * 5 + ["pun"] * 12 + ["bun"] * 4 + ["hugs"] * 5
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+    alphabet = set("".join(corpus))
+    trainer = trainers.BpeTrainer(vocab_size=len(alphabet) + 3, show_progress=False)
+    tokenizer.train_from_iterator(corpus, trainer)
+    merges = json.loads(tokenizer.to_str())["model"]["merges"]
+    assert merges == [["u", "g"], ["u", "n"], ["h", "ug"]]
+    assert tokenizer.encode("hugs bun").tokens == ["hug", "s", "b", "un"]
