@@ -1,0 +1,368 @@
+"""Ranked search over the bank in both languages, snippets of where a query matched, and titles.
+
+BM25 (`bm25s`) over each question's id, topic, tags and every text in English and Chinese. Words
+are cut at anything that is not a letter or digit, so "kv cache", "KV-cache" and "kv_cache" are the
+same two words; Chinese has no spaces, so runs of Chinese characters are cut into words by `jieba`,
+which ships its dictionary and never goes online. The index is built once per bank version (the
+`Report` that `get_bank` returns) and only when someone searches: Browse without a query never
+loads jieba.
+
+Pure Python: no Streamlit, no torch. The app renders the snippets; this module only says which
+characters matched.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+import numpy as np
+
+from studyapp.bank.schema import Question
+from studyapp.bank.validate import Report
+
+# A query longer than this is cut: a 60 KB query took 11 s, and no one types 200 characters.
+MAX_QUERY_CHARS = 200
+# The question is what a reader looks for first: its words count three times.
+QUESTION_WEIGHT = 3
+
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# One latin/digit word, or one run of Chinese characters (cut into words by jieba).
+WORD = re.compile(rf"([{HAN}]+)|[^\W_{HAN}]+")
+# A line break between two Chinese characters is not a space: the bank wraps Chinese at 100 columns.
+HAN_BREAK = re.compile(
+    rf"(?<=[{HAN}，。、；：？！（）“”])[ \t]*\n[ \t]*(?=[{HAN}，。、；：？！（）“”])"
+)
+SPACES = re.compile(r"\s+")
+# Scored but not required: a query that must contain "the" or "的" finds too little.
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "can",
+        "do",
+        "does",
+        "for",
+        "from",
+        "how",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "such",
+        "that",
+        "the",
+        "their",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "was",
+        "what",
+        "when",
+        "where",
+        "which",
+        "why",
+        "will",
+        "with",
+        "的",
+        "了",
+        "是",
+        "在",
+        "和",
+        "与",
+        "及",
+        "或",
+        "吗",
+        "呢",
+        "什么",
+        "为什么",
+        "怎么",
+        "如何",
+        "一个",
+        "这个",
+        "那个",
+        "哪些",
+        "哪个",
+    ]
+)
+
+
+@cache
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # it announces building its prefix dictionary
+    jieba.initialize()
+    return jieba
+
+
+@lru_cache(maxsize=65536)  # the same Chinese run recurs across texts; segmenting is the slow part
+def _segment(run: str) -> tuple[tuple[str, int, int], ...]:
+    return tuple(_jieba().tokenize(run, mode="search", HMM=False))
+
+
+def _normal(word: str) -> str:
+    """One form per English word: case folded, a plural "s" dropped ("caches" finds "cache")."""
+    word = word.casefold()
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _spans(text: str) -> Iterator[tuple[str, int, int]]:
+    """(normalised word, start, end) for every word of `text`; Chinese words may overlap, as
+    jieba's search mode also yields the shorter words inside a long one."""
+    for match in WORD.finditer(text):
+        if match.group(1) is None:
+            yield _normal(match.group()), match.start(), match.end()
+            continue
+        start = match.start()
+        for word, begin, end in _segment(match.group(1)):
+            yield word, start + begin, start + end
+
+
+def tokenize(text: str) -> list[str]:
+    return [word for word, _, _ in _spans(text)]
+
+
+def clean_query(query: str) -> str:
+    return query[:MAX_QUERY_CHARS].strip()
+
+
+def _document(q: Question) -> list[str]:
+    words = tokenize(" ".join([q.id, q.topic, *q.tags]))
+    words += tokenize(f"{q.question.en}\n{q.question.zh}") * QUESTION_WEIGHT
+    words += tokenize("\n".join(text for loc, text in q.texts() if loc[0] != "question"))
+    return words
+
+
+class SearchIndex:
+    """BM25 over one version of the bank."""
+
+    def __init__(self, questions: dict[str, Question]):
+        import bm25s
+
+        self.ids = list(questions)
+        self._bm25 = bm25s.BM25()
+        documents = [_document(q) for q in questions.values()]
+        if documents:
+            self._bm25.index(documents, show_progress=False)
+        self._vocabulary = set(self._bm25.vocab_dict) if documents else set()
+
+    def search(self, query: str) -> list[tuple[str, float]]:
+        """(question id, BM25 score) for every question that has all the query's words, best
+        first (ties in bank order). Words such as "the" or "的" count toward the score but are
+        not required, unless the query has nothing else."""
+        words = list(dict.fromkeys(tokenize(clean_query(query))))
+        required = [w for w in words if w not in STOPWORDS] or words
+        if not words or not set(required) <= self._vocabulary:
+            return []
+        per_word = {w: self._bm25.get_scores([w]) for w in words if w in self._vocabulary}
+        scores = sum(per_word.values())
+        has_all = np.logical_and.reduce([per_word[w] > 0 for w in required])
+        ranked = sorted(np.flatnonzero(has_all), key=lambda i: (-scores[i], i))
+        return [(self.ids[i], float(scores[i])) for i in ranked]
+
+
+_indexes: dict[int, tuple[Report, SearchIndex]] = {}
+_lock = threading.Lock()
+
+
+def index_for(report: Report) -> SearchIndex:
+    """The index of this version of the bank, built on first use (one at a time) and kept while
+    the version is current."""
+    with _lock:
+        cached = _indexes.get(id(report))
+        if cached is None or cached[0] is not report:
+            _indexes.clear()  # one bank version at a time: the old one is stale
+            cached = (report, SearchIndex(report.questions))
+            _indexes[id(report)] = cached
+        return cached[1]
+
+
+def unbreak(text: str) -> str:
+    """`text` on one line: Chinese line breaks dropped, other whitespace runs made one space."""
+    return SPACES.sub(" ", HAN_BREAK.sub("", text)).strip()
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """A short passage of a question's text, as pieces: (text, matched)."""
+
+    pieces: tuple[tuple[str, bool], ...]
+
+    @property
+    def text(self) -> str:
+        return "".join(text for text, _ in self.pieces)
+
+    @property
+    def matched(self) -> list[str]:
+        return [text for text, hit in self.pieces if hit]
+
+
+def snippet(q: Question, lang: str, query: str, width: int = 180) -> Snippet | None:
+    """Where `query` matched `q`: about `width` characters around the most query words, taken
+    from its texts in `lang` first (then the other language), matched words marked. None when no
+    text contains a query word (a match on the id, topic or a tag only)."""
+    wanted = set(tokenize(clean_query(query)))
+    if not wanted:
+        return None
+    other = "zh" if lang == "en" else "en"
+    for language in (lang, other):
+        # The answer and the options first: the title already shows the question.
+        texts = [
+            _readable(text)
+            for loc, text in sorted(q.texts(), key=lambda item: item[0][0] == "question")
+            if loc[-1] == language
+        ]
+        best: tuple[tuple[int, int, int], int, str, list[tuple[int, int]]] | None = None
+        for text in texts:
+            hits = [(s, e) for word, s, e in _spans(text) if word in wanted]
+            if hits:
+                score, start = _best_window(text, hits, width)
+                if best is None or score > best[0]:
+                    best = (score, start, text, hits)
+        if best is not None:
+            _, start, text, hits = best
+            return _cut(text, hits, start, width)
+    return None
+
+
+def _readable(text: str) -> str:
+    """Bank Markdown as a reader sees it in one line: no emphasis marks, code ticks or bullets."""
+    return unbreak(re.sub(r"\*\*|`|^\s*[-*] ", "", text, flags=re.M))
+
+
+def _best_window(
+    text: str, hits: list[tuple[int, int]], width: int
+) -> tuple[tuple[int, int, int], int]:
+    """The best `width`-wide window's score and start: the most distinct query words, then the
+    most of them side by side (the query's phrase, "KV cache"), then the most matches."""
+    best: tuple[tuple[int, int, int], int] = ((-1, -1, -1), 0)
+    for s, _ in hits:
+        start = max(0, s - width // 4)
+        inside = sorted((a, b) for a, b in hits if start <= a and b <= start + width)
+        distinct = len({_normal(text[a:b]) for a, b in inside})
+        adjacent = sum(
+            not text[b1:a2].strip() for (_, b1), (a2, _) in zip(inside, inside[1:], strict=False)
+        )
+        score = (distinct, adjacent, len(inside))
+        if score > best[0]:
+            best = (score, start)
+    return best
+
+
+def _cut(text: str, hits: list[tuple[int, int]], start: int, width: int) -> Snippet:
+    end = min(len(text), start + width)
+    if start > 0:  # begin at a word, not inside one
+        space = text.rfind(" ", 0, start)
+        start = space + 1 if space >= 0 and start - space < 20 else start
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start + width // 2 else end
+    pieces: list[tuple[str, bool]] = [("…", False)] if start > 0 else []
+    at = start
+    merged: list[list[int]] = []
+    for s, e in sorted(hits):  # jieba's search words overlap: mark their union
+        if s < start or e > end:
+            continue
+        if merged and not text[merged[-1][1] : s].strip():  # "KV cache" is one mark
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    for s, e in merged:
+        if s > at:
+            pieces.append((text[at:s], False))
+        pieces.append((text[s:e], True))
+        at = e
+    if at < end:
+        pieces.append((text[at:end], False))
+    if end < len(text):
+        pieces.append(("…", False))
+    return Snippet(tuple(pieces))
+
+
+# A sentence ends at . ? ! followed by a space and not inside brackets ("Press et al. 2021)"),
+# or at a Chinese 。？！.
+SENTENCE_END = re.compile(r"[.?!](?=\s|$)|[。？！]")
+OPEN, CLOSE = "([（“", ")]）”"
+
+
+def _first_sentence(text: str) -> str:
+    depth = 0
+    in_math = False
+    for i, ch in enumerate(text):
+        if ch == "$":
+            in_math = not in_math
+        elif in_math:
+            continue
+        elif ch in OPEN:
+            depth += 1
+        elif ch in CLOSE:
+            depth = max(0, depth - 1)
+        elif depth == 0 and SENTENCE_END.match(text, i):
+            abbreviation = re.search(r"\b(?:e\.g|i\.e|et al|vs|Fig|Eq|Sec)\.?$", text[: i + 1])
+            if ch == "." and abbreviation:
+                continue
+            return text[: i + 1]
+    return text
+
+
+def _width(text: str) -> int:
+    """Display width: a Chinese character is as wide as two latin ones."""
+    return sum(2 if re.match(f"[{HAN}，。、；：？！（）“”]", ch) else 1 for ch in text)
+
+
+def title_of(text: str, width: int = 140) -> str:
+    """A question's title: its first sentence, or, when that is wider than `width` (Chinese
+    characters count two), its start cut at a word boundary, outside math, with an ellipsis."""
+    sentence = _first_sentence(unbreak(text))
+    if _width(sentence) <= width:
+        return sentence
+    fits = [end for end in _word_ends(sentence, jieba=False) if _width(sentence[:end]) < width]
+    if not fits or _width(sentence[: max(fits)]) < width * 0.6:
+        # Chinese without a comma in reach: cut between two of jieba's words
+        fits += [end for end in _word_ends(sentence, jieba=True) if _width(sentence[:end]) < width]
+    cut = sentence[: max(fits)] if fits else sentence[: width // 2]
+    return cut.rstrip(" ,;:，、；：(（") + "…"
+
+
+def _word_ends(text: str, jieba: bool) -> set[int]:
+    """Where a title may stop: after a latin word or a Chinese clause (or, with `jieba`, after
+    any Chinese word), never inside math ($...$) or inline code."""
+    protected = [m.span() for m in re.finditer(r"\$[^$]*\$|`[^`]*`", text)]
+    ends = set()
+    for match in WORD.finditer(text):
+        if match.group(1) is None:
+            ends.add(match.end())
+        elif jieba:
+            ends.update(match.start() + end for _, _, end in _jieba().tokenize(match.group(1)))
+    ends.update(m.start() for m in re.finditer("[，、；：]", text))
+    # "10" in "10%" or "GPT" in "GPT-2" is not the end of a word
+    follows = re.compile(rf"[\s{HAN}，、；：,;:]")
+    return {
+        end
+        for end in ends
+        if follows.match(text, end) and not any(a < end < b for a, b in protected)
+    }
