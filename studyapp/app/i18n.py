@@ -161,6 +161,21 @@ STRINGS: dict[str, dict[str, str]] = {
     "demo_failed": {"en": "The demo failed: {error}", "zh": "演示运行失败：{error}"},
     "details": {"en": "Details", "zh": "详情"},
     "training": {"en": "Training a tiny model…", "zh": "正在训练一个小模型……"},
+    "press_run": {
+        "en": "Press Run to train this model: it takes about half a minute on a laptop CPU, and "
+        "nothing trains before you press it. The run goes on if you change the language or the page.",
+        "zh": "按“运行”开始训练这个模型：在笔记本电脑的 CPU 上大约需要半分钟，不按就不会训练。"
+        "训练开始后，切换语言或页面都不会打断它。",
+    },
+    "queued": {
+        "en": "In line: {n} training run(s) before yours. This server trains one model at a time.",
+        "zh": "排队中：前面还有 {n} 个训练任务。本服务器一次只训练一个模型。",
+    },
+    "queue_full": {
+        "en": "{n} training runs are already waiting. Try again when one has finished.",
+        "zh": "已有 {n} 个训练任务在排队，请等其中一个完成后再试。",
+    },
+    "check_line": {"en": "{claim}. {detail}", "zh": "{claim}。{detail}"},
     "computing": {"en": "Computing…", "zh": "计算中……"},
     "show_code": {"en": "The code that produced this", "zh": "生成这些结果的代码"},
     "answer": {"en": "Answer", "zh": "答案"},
@@ -217,6 +232,100 @@ STRINGS: dict[str, dict[str, str]] = {
     "topic_mlm-loss": {"en": "MLM loss", "zh": "MLM 损失"},
     "topic_sizes": {"en": "Model sizes", "zh": "模型规模"},
     "topic_tokenization": {"en": "Tokenization", "zh": "分词"},
+    # study flow: choosing what to study, fair grading, interview (issue 12)
+    "rated_unscheduled": {
+        "en": "Rated **{rating}**. The schedule is not changed.",
+        "zh": "评为 **{rating}**，复习计划不变。",
+    },
+    "choice_keys": {
+        "en": "Keys: 1–{last} or A–{letter} pick an option, Enter checks.",
+        "zh": "快捷键：按 1–{last} 或 A–{letter} 选择选项，按 Enter 提交。",
+    },
+    "number_examples": {
+        "en": "e.g. 124,439,808 · 124M · 3.14e23 · 120 GB",
+        "zh": "例如 124,439,808、124M、3.14e23、1.2亿",
+    },
+    "close_answer": {
+        "en": "Close: within 1 % of the answer, but not exact.",
+        "zh": "很接近：与答案相差不到 1%，但不精确。",
+    },
+    "change_rating": {
+        "en": "Proposed rating: {proposed}. A lucky guess, or a near miss? Change it with 1–4.",
+        "zh": "建议评分：{proposed}。是蒙对的，还是差一点？可按 1–4 修改。",
+    },
+    "all_topics": {"en": "all topics", "zh": "全部主题"},
+    "studying": {"en": "Studying: {what}", "zh": "学习范围：{what}"},
+    "counters": {
+        "en": ":blue[**New** {new}] · :red[**Learning** {learning}] · :green[**Review** {review}]",
+        "zh": ":blue[**新题** {new}] · :red[**学习中** {learning}] · :green[**待复习** {review}]",
+    },
+    "learning_question": {"en": "learning", "zh": "学习中"},
+    "session_done": {"en": "This session", "zh": "本次学习"},
+    "reviewed": {"en": "Reviewed", "zh": "已复习"},
+    "right_share": {"en": "Right or recalled", "zh": "答对或记得"},
+    "time_spent": {"en": "Time", "zh": "用时"},
+    "what_next": {
+        "en": "Next: tomorrow {due} due, and up to {new} new questions.",
+        "zh": "接下来：明天有 {due} 道到期，另有最多 {new} 道新题。",
+    },
+    "learn_ahead_wait": {
+        "en": "{n} question(s) you rated Again or Hard come back within 20 minutes. "
+        "The next one is due in {time} and appears here by itself.",
+        "zh": "你评为“重来”或“困难”的 {n} 道题会在 20 分钟内回来。下一道还有 {time} 到期，"
+        "到时会自动出现在这里。",
+    },
+    "learn_ahead_now": {"en": "Study it now", "zh": "现在就学"},
+    "reschedule": {
+        "en": "Reschedule cards based on my answers",
+        "zh": "根据我的作答调整复习计划",
+    },
+    "reschedule_help": {
+        "en": "On: every answer is a review, as in Review, and a new question counts against "
+        "today's limit. Off: practice only; the schedule and today's new questions stay as they are.",
+        "zh": "开启：每次作答都算一次复习（与“复习”页相同），新题计入今日上限。"
+        "关闭：只是练习，复习计划和今日新题数都不变。",
+    },
+    "quiz_unscheduled": {
+        "en": "Practice: answers do not change the schedule.",
+        "zh": "练习模式：作答不会改变复习计划。",
+    },
+    "time_spent_total": {"en": "Time: {time}", "zh": "用时：{time}"},
+    "schedule_updated": {"en": "the schedule was updated", "zh": "复习计划已更新"},
+    "schedule_untouched": {"en": "the schedule was not changed", "zh": "复习计划没有改变"},
+    "interview": {"en": "Interview", "zh": "模拟面试"},
+    "interview_intro": {
+        "en": "A timed mock interview. Answer each question as you would to an interviewer "
+        "(type it, or just think it through), then compare with the model answer and tick the "
+        "key points you covered.",
+        "zh": "限时模拟面试。像面对面试官一样回答每道题（可以打字，也可以只在心里想），"
+        "然后对照参考答案，勾选你讲到的要点。",
+    },
+    "minutes_per_question": {"en": "Minutes per question", "zh": "每题时间（分钟）"},
+    "start_interview": {"en": "Start interview", "zh": "开始面试"},
+    "your_answer_text": {
+        "en": "Your answer (optional: you may answer out loud)",
+        "zh": "你的回答（可选，也可以直接说出来）",
+    },
+    "time_left": {"en": "Time left: {time}", "zh": "剩余时间：{time}"},
+    "time_up": {"en": "Time is up: wrap up your answer.", "zh": "时间到了，请收尾你的回答。"},
+    "show_model_answer": {"en": "Show the model answer", "zh": "显示参考答案"},
+    "you_wrote": {"en": "What you wrote", "zh": "你写的回答"},
+    "key_points": {
+        "en": "Key points: tick the ones you covered",
+        "zh": "要点：勾选你讲到的",
+    },
+    "key_points_short": {"en": "Key points", "zh": "要点"},
+    "points_covered": {"en": "{k} of {n} key points covered.", "zh": "讲到了 {n} 个要点中的 {k} 个。"},
+    "interview_rate": {
+        "en": "How did it go? The proposed rating follows your ticks; 1–4 change it, Enter keeps it.",
+        "zh": "答得怎么样？建议评分取决于勾选的要点；按 1–4 修改，按 Enter 保留。",
+    },
+    "interview_done": {
+        "en": "Interview finished: {k} of {n} key points covered in {time}.",
+        "zh": "面试结束：用时 {time}，讲到了 {n} 个要点中的 {k} 个。",
+    },
+    "rating": {"en": "Rating", "zh": "评分"},
+    "new_interview": {"en": "New interview", "zh": "新面试"},
 }
 
 

@@ -21,6 +21,7 @@ ICONS = {
     "today": ":material/today:",
     "quiz": ":material/quiz:",
     "review": ":material/replay:",
+    "interview": ":material/record_voice_over:",
     "browse": ":material/menu_book:",
     "demos": ":material/science:",
     "stats": ":material/monitoring:",

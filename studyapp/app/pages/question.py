@@ -3,6 +3,7 @@
 import streamlit as st
 
 from studyapp.app import widgets
+from studyapp.app.answer import answer_card
 from studyapp.app.demo_switch import demo_switch
 from studyapp.app.i18n import tr
 
@@ -14,11 +15,12 @@ if q is None:
     st.warning(tr("unknown_question", lang, id=widgets.literal(qid or "")))
     st.page_link("pages/browse.py", label=tr("browse", lang), icon=":material/menu_book:")
     st.stop()
+topic = widgets.literal(widgets.topic_label(q.topic, lang))
 st.caption(
-    f"{q.topic} · {widgets.type_label(q.type, lang)} · {widgets.difficulty_label(q.difficulty, lang)}"
+    f"{topic} · {widgets.type_label(q.type, lang)} · {widgets.difficulty_label(q.difficulty, lang)}"
 )
 st.session_state.setdefault("question_round", 0)
-answered = widgets.answer_card(
+answered = answer_card(
     q, lang, report, key=f"question-{st.session_state.question_round}-{q.id}", show_demo=demo_switch
 )
 if answered and st.button(tr("again", lang)):

@@ -1,17 +1,54 @@
-"""Quiz: pick topics, tags, difficulty, type and a count; answer in shuffled order; see a summary."""
+"""Quiz: pick topics, tags, difficulty, type, a count and whether answers reschedule; answer in
+shuffled order; see a summary. The quiz in progress is saved in the progress store after every
+step, so a reload (or a crash) resumes it where it was."""
 
 import streamlit as st
 
 from studyapp.app import widgets
+from studyapp.app.answer import answer_card, take_back, undo_button
 from studyapp.app.demo_switch import demo_switch
 from studyapp.app.i18n import tr
 from studyapp.bank.load import filter_questions
-from studyapp.progress.grading import start_quiz
+from studyapp.progress.grading import QuizSession, start_quiz
+
+SAVED = "quiz"
 
 lang = widgets.language()
 report = widgets.bank(lang)
 questions = report.questions
-session = st.session_state.get("quiz")
+me = widgets.profile()
+db = widgets.store()
+state = st.session_state
+slot = f"quiz_{me.id}"
+
+if slot not in state:  # a new browser session (a reload): resume the saved quiz, if any
+    data = db.study_setting(me.id, SAVED)
+    try:
+        state[slot] = QuizSession.from_json(data) if data else None
+    except ValueError:
+        state[slot] = None
+session: QuizSession | None = state[slot]
+
+
+def save() -> None:
+    """Write the quiz to the store when it changed since the last write (one small row)."""
+    data = None if session is None else session.to_json()
+    if state.get(f"{slot}_saved") != data:
+        db.save_study_setting(me.id, SAVED, data)
+        state[f"{slot}_saved"] = data
+
+
+def undo_last() -> None:
+    """Undo the previous answer (Z): its review is taken back and its question asked again."""
+    if session.position and session.outcomes and undo_button(lang, "quiz-undo-last"):
+        previous = session.cards.get(str(session.position - 1), {})
+        session.step_back()
+        take_back(previous)
+        session.cards[str(session.position)] = previous
+        save()
+        st.rerun()
+
+
 if session is None or session.finished:
     st.title(tr("quiz", lang))
 if session is None:
@@ -23,6 +60,7 @@ if session is None:
         tr("topic", lang),
         topics_all,
         default=[wanted_topic] if wanted_topic in topics_all else None,
+        format_func=lambda t: widgets.topic_label(t, lang),
         placeholder=any_,
         key="quiz_topics",
     )
@@ -53,8 +91,13 @@ if session is None:
     count = len(pool)
     if len(pool) > 1:
         count = st.slider(tr("count", lang), 1, len(pool), min(10, len(pool)), key="quiz_count")
+    reschedule = st.toggle(
+        tr("reschedule", lang), value=True, help=tr("reschedule_help", lang), key="quiz_reschedule"
+    )
     if st.button(tr("start_quiz", lang), type="primary", key="quiz_start"):
-        st.session_state.quiz = start_quiz(pool, count)
+        filters = {"topics": topics, "tags": tags, "levels": levels, "types": types}
+        session = state[slot] = start_quiz(pool, count, reschedule=reschedule, filters=filters)
+        save()
         st.rerun()
     st.stop()
 
@@ -64,36 +107,53 @@ if not session.finished:
         session.position / len(session.question_ids),
         text=tr("quiz_progress", lang, i=session.position + 1, n=len(session.question_ids)),
     )
+    if not session.reschedule:
+        st.caption(tr("quiz_unscheduled", lang))
     q = questions.get(qid)
     if q is None:  # removed from the bank while the quiz was running
         session.advance()
+        save()
         st.rerun()
-    outcome = widgets.answer_card(
+    card = session.cards.setdefault(str(session.position), {})
+    if card.get("stage", "ask") == "ask":
+        undo_last()
+    last = session.position + 1 == len(session.question_ids)
+    answered = answer_card(
         q,
         lang,
         report,
         key=f"quiz-{session.position}-{qid}",
+        state=card,
         order=session.option_order.get(qid),
         show_demo=demo_switch,
+        reschedule=session.reschedule,
+        next_label=tr("finish" if last else "next", lang),
     )
-    if outcome is not None:
-        last = session.position + 1 == len(session.question_ids)
-        if st.button(tr("finish" if last else "next", lang), type="primary", shortcut="Enter"):
-            session.record(outcome)
-            session.advance()
-            st.rerun()
+    if answered is not None and answered.moved_on:
+        session.record(answered.outcome)
+        session.advance()
+        save()
+        st.rerun()
+    save()
     st.stop()
 
-right = sum(o.correct is not False and o.rating > 1 for o in session.outcomes)
-st.subheader(tr("quiz_done", lang, right=right, n=len(session.outcomes)))
+save()
+seconds = session.time_spent_ms() // 1000
+st.subheader(tr("quiz_done", lang, right=session.right(), n=len(session.outcomes)))
+st.caption(
+    tr("time_spent_total", lang, time=f"{seconds // 60}:{seconds % 60:02d}")
+    + " · "
+    + tr("schedule_updated" if session.reschedule else "schedule_untouched", lang)
+)
 missed = [questions[m] for m in session.missed() if m in questions]
 if missed:
     st.markdown(f"**{tr('missed', lang)}**")
-    st.markdown(
-        "\n".join(f"- [{getattr(q.question, lang).strip()}](question?q={q.id})" for q in missed)
-    )
+    for q in missed:
+        widgets.question_link(q, lang)
 else:
     st.success(tr("nothing_missed", lang))
-if st.button(tr("new_quiz", lang), type="primary"):
-    del st.session_state.quiz
+undo_last()
+if st.button(tr("new_quiz", lang), type="primary", key="quiz_new"):
+    session = state[slot] = None
+    save()
     st.rerun()
