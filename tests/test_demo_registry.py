@@ -1,8 +1,11 @@
 """The demo registry is light (no torch), complete, and drives the validator and the UI."""
 
 import inspect
+import os
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 from studyapp.bank.load import registered_demos
 from studyapp.demos import REGISTRY, load_compute, source_of
@@ -17,16 +20,23 @@ print("torch" in sys.modules)
 
 def imports_torch(body: str) -> bool:
     code = NO_TORCH.format(body=body)
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120
-    )
+    with tempfile.TemporaryDirectory() as tmp:  # never the learner's own progress database
+        env = {**os.environ, "STUDYAPP_DB": str(Path(tmp) / "progress.db")}
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            timeout=120,
+            env=env,
+        )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip().splitlines()[-1] == "True"
 
 
 def test_registry_and_validator_do_not_import_torch():
     assert not imports_torch(
-        "import studyapp.demos, studyapp.bank.load, studyapp.cli\nstudyapp.bank.get_bank()"
+        "import studyapp.demos, studyapp.bank.load, studyapp.cli\nstudyapp.bank.load.get_bank()"
     )
 
 
