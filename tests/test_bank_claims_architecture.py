@@ -10,8 +10,7 @@ from minimodels.demos import attention_rank
 
 def _collapse_after_depth(causal: bool, skip: bool, generator: torch.Generator) -> float:
     runs = [
-        attention_rank.collapse(64, 8, causal, skip, generator)
-        for _ in range(attention_rank.SEEDS)
+        attention_rank.collapse(64, 8, causal, skip, generator) for _ in range(attention_rank.SEEDS)
     ]
     return torch.tensor(runs).mean(dim=0)[-1].item()
 
@@ -62,3 +61,45 @@ def test_bpe_worked_example_merges_ug_then_un_then_hug():
     merges = json.loads(tokenizer.to_str())["model"]["merges"]
     assert merges == [["u", "g"], ["u", "n"], ["h", "ug"]]
     assert tokenizer.encode("hugs bun").tokens == ["hug", "s", "b", "un"]
+
+
+def test_bert_puts_spaces_around_cjk_characters_and_they_take_3_utf8_bytes():
+    from tokenizers.normalizers import BertNormalizer
+
+    # chinese-text-tokenization: BERT's basic tokenizer isolates every CJK character, so Chinese
+    # is character-tokenized; a byte-level tokenizer sees 3 UTF-8 bytes per common character.
+    spaced = BertNormalizer(handle_chinese_chars=True).normalize_str("自然语言")
+    assert spaced.split() == ["自", "然", "语", "言"]
+    assert [len(c.encode("utf-8")) for c in "自然语言"] == [3, 3, 3, 3]
+    assert len("𠀀".encode()) == 4  # CJK Extension B: the "rarer ones 4"
+
+
+def test_gpt2_byte_level_pre_tokenizer_attaches_the_space_as_g():
+    from tokenizers.pre_tokenizers import ByteLevel
+
+    # gpt2-space-prefix-g: GPT-2's regex keeps one leading space with the word, and the byte
+    # mapping shows the space 0x20 as Ġ (U+0120) and the newline 0x0A as Ċ (U+010A).
+    chunks = [
+        piece for piece, _ in ByteLevel(add_prefix_space=False).pre_tokenize_str("Hi world\n")
+    ]
+    assert chunks == ["Hi", "Ġworld", "Ċ"]
+    assert (ord("Ġ"), ord("Ċ")) == (0x100 + 0x20, 0x100 + 0x0A)
+
+
+def test_nfkc_maps_compatibility_variants_to_plain_forms():
+    import unicodedata
+
+    # nfkc-normalization: the examples in the question, and the composition of e + U+0301.
+    def nfkc(s: str) -> str:
+        return unicodedata.normalize("NFKC", s)
+
+    assert [nfkc(s) for s in ["ＡＢＣ１２３", "ﬁ", "x²", "①", "Ⅳ", "ｶ"]] == [
+        "ABC123",
+        "fi",
+        "x2",
+        "1",
+        "IV",
+        "カ",
+    ]
+    assert nfkc("e\u0301") == "\u00e9"
+    assert nfkc("x²") == nfkc("x2")  # lossy: two inputs, one output
