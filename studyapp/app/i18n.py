@@ -224,6 +224,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "To delete this profile and all its reviews, type its name: {name}",
         "zh": "要删除这个档案及其全部复习记录，请输入它的名称：{name}",
     },
+    "period_empty": {
+        "en": "No reviews in this period ({period}). Choose a longer one to see earlier days.",
+        "zh": "这段时间（{period}）内没有复习记录。选择更长的时间范围可查看更早的记录。",
+    },
+    "date": {"en": "Date", "zh": "日期"},
+    "rating": {"en": "Rating", "zh": "评分"},
     "topic_architecture": {"en": "Architecture", "zh": "模型结构"},
     "topic_attention": {"en": "Attention", "zh": "注意力机制"},
     "topic_bert": {"en": "BERT", "zh": "BERT"},
@@ -315,7 +321,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "要点：勾选你讲到的",
     },
     "key_points_short": {"en": "Key points", "zh": "要点"},
-    "points_covered": {"en": "{k} of {n} key points covered.", "zh": "讲到了 {n} 个要点中的 {k} 个。"},
+    "points_covered": {
+        "en": "{k} of {n} key points covered.",
+        "zh": "讲到了 {n} 个要点中的 {k} 个。",
+    },
     "interview_rate": {
         "en": "How did it go? The proposed rating follows your ticks; 1–4 change it, Enter keeps it.",
         "zh": "答得怎么样？建议评分取决于勾选的要点；按 1–4 修改，按 Enter 保留。",

@@ -2,10 +2,9 @@
 
 from datetime import UTC, datetime, timedelta
 
-import altair as alt
 import streamlit as st
 
-from studyapp.app import widgets
+from studyapp.app import charts, widgets
 from studyapp.app.i18n import tr
 from studyapp.progress.queues import forecast
 from studyapp.progress.stats import (
@@ -49,49 +48,20 @@ days = PERIOD_DAYS[period or "month"]
 since = None if days is None else today - timedelta(days=days - 1)
 per_day = reviews_per_day(db, me.id, since=since, until=today, tz=tz)
 if any(r["total"] for r in per_day):
-    labels = {k: tr(f"rate_{k}", lang) for k in ("again", "hard", "good", "easy")}
-    st.bar_chart(
-        [{"date": r["date"], **{labels[k]: r[k] for k in labels}} for r in per_day],
-        x="date",
-        y=list(labels.values()),
-        color=["#c62828", "#f9a825", "#2e7d32", "#1565c0"],
-        x_label="",
-        y_label=tr("reviews", lang),
-    )
+    first = per_day[0]["date"]
+    st.altair_chart(charts.reviews_per_day(per_day, lang, first, today))
     st.subheader(tr("accuracy_over_time", lang))
-    accuracy = tr("accuracy", lang)
-    points = [
-        {"date": r["date"].isoformat(), accuracy: r["accuracy"], tr("reviews", lang): r["reviews"]}
-        for r in accuracy_per_day(db, me.id, since=since, until=today, tz=tz)
-    ]
-    # Altair rather than st.line_chart: the axis must run from 0 to 100 %, not zoom on the data.
-    st.altair_chart(
-        alt.Chart(alt.Data(values=points))
-        .mark_line(point=True)
-        .encode(
-            x=alt.X(
-                "date:T", title=None, scale=alt.Scale(domain=[str(per_day[0]["date"]), str(today)])
-            ),
-            y=alt.Y(f"{accuracy}:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
-            tooltip=[
-                alt.Tooltip("date:T"),
-                alt.Tooltip(f"{accuracy}:Q", format=".0%"),
-                f"{tr('reviews', lang)}:Q",
-            ],
-        )
-    )
+    accuracy = accuracy_per_day(db, me.id, since=since, until=today, tz=tz)
+    st.altair_chart(charts.accuracy_per_day(accuracy, lang, first, today))
+elif db.review_count(me.id):
+    st.info(tr("period_empty", lang, period=tr(f"period_{period or 'month'}", lang)))
 else:
     st.info(tr("no_reviews_yet", lang))
 
 st.subheader(tr("upcoming", lang))
 upcoming = forecast(db, me.id, report.questions, now, days=30, tz=tz)
 if any(r["due"] for r in upcoming):
-    st.bar_chart(
-        [{"date": r["date"], tr("due_cards", lang): r["due"]} for r in upcoming],
-        x="date",
-        y=tr("due_cards", lang),
-        x_label="",
-    )
+    st.altair_chart(charts.due_per_day(upcoming, lang))
 else:
     st.info(tr("nothing_scheduled", lang))
 
@@ -99,7 +69,7 @@ st.subheader(tr("mastery", lang))
 st.dataframe(
     [
         {
-            tr("topic", lang): r["topic"],
+            tr("topic", lang): widgets.topic_label(r["topic"], lang),
             tr("seen", lang): f"{r['seen']}/{r['total']}",
             tr("mastery", lang): r["mastery"],
         }
