@@ -49,3 +49,36 @@ def test_shared_qk_is_symmetric_but_normalised_keys_trade_symmetry_for_a_max_dia
     q = torch.randn(64, 16)
     scores = q @ (q / q.norm(dim=-1, keepdim=True)).T
     assert torch.all(scores.diagonal() >= scores.max(dim=-1).values - 1e-5)  # self-score is the max
+
+
+# -- mlm-loss questions (this file holds the computed claims of both of this auditor's topics) --
+
+
+def test_cross_entropy_with_every_label_ignored_is_nan_and_bert_denominator_gives_zero():
+    # mlm-loss-no-selected-positions
+    torch.manual_seed(0)
+    logits = torch.randn(6, 11)
+    nothing_selected = torch.full((6,), -100)
+    assert torch.isnan(F.cross_entropy(logits, nothing_selected))
+    assert F.cross_entropy(logits, nothing_selected, reduction="sum") == 0
+    label_weights = torch.zeros(6)  # run_pretraining.py: numerator / (sum(label_weights) + 1e-5)
+    per_example = F.cross_entropy(logits, torch.zeros(6, dtype=torch.long), reduction="none")
+    assert (label_weights * per_example).sum() / (label_weights.sum() + 1e-5) == 0
+    assert [round(0.85**n, 4) for n in (5, 10, 40)] == [0.4437, 0.1969, 0.0015]
+
+
+def test_mean_of_micro_batch_means_weights_positions_1_20_and_1_60_not_1_40():
+    # mlm-loss-gradient-accumulation: 10 and 30 selected positions, each micro-batch mean / 2.
+    torch.manual_seed(0)
+    logits = torch.randn(40, 7)
+    targets = torch.randint(0, 7, (40,))
+    terms = F.cross_entropy(logits, targets, reduction="none").requires_grad_()
+    accumulated = terms[:10].mean() / 2 + terms[10:].mean() / 2
+    # Each position's weight is the derivative of the accumulated loss with respect to its term.
+    (weights,) = torch.autograd.grad(accumulated, terms)
+    assert torch.allclose(weights[:10], torch.full((10,), 1 / 20))
+    assert torch.allclose(weights[10:], torch.full((30,), 1 / 60))
+    assert not torch.allclose(accumulated, F.cross_entropy(logits, targets))
+    # The fix: sum over every micro-batch, divide by the global count of 40.
+    fixed = (terms[:10].sum() + terms[10:].sum()) / 40
+    assert torch.allclose(fixed, F.cross_entropy(logits, targets))
