@@ -67,6 +67,15 @@ CASES: dict[str, tuple[str | bytes, list[str]]] = {
     ),
     "Q008": (replace_line(VALID, 15, "    url: ftp://arxiv.org/abs/1810.04805"), [f"{F}:15:Q008"]),
     "Q009": (insert_after(VALID, 6, "demo: no-such-demo"), [f"{F}:7:Q009"]),
+    "Y010": (
+        replace_line(VALID, 11, "  en: It is \u202etrained\u202c to predict."),
+        [f"{F}:11:Y010"],
+    ),
+    "Q010": (
+        replace_line(VALID, 11, "  en: See ![the mask](https://tracker.example/p.png?u=me)."),
+        [f"{F}:11:Q010"],
+    ),
+    "Q011": (replace_line(VALID, 11, r"  en: Train $\rule{5000em}{5000em}$."), [f"{F}:11:Q011"]),
     "B002": (
         replace_line(VALID, 17, "related: [sample-question, no-such-question]"),
         [f"{F}:17:B002", f"{F}:17:B002"],
@@ -85,6 +94,113 @@ def test_rule_is_reported_at_the_offending_line(rule, tmp_path):
     path.parent.mkdir(parents=True)
     path.write_bytes(text if isinstance(text, bytes) else text.encode())
     assert findings(tmp_path) == expected
+
+
+def validate_text(tmp_path: Path, text: str) -> list[str]:
+    write_question(tmp_path, text)
+    report = validate_files(question_files([tmp_path]), known_demos={"mlm-loss"}, root=tmp_path)
+    return [f"{p.line}:{p.col}:{p.rule} {p.message}" for p in report.problems]
+
+
+@pytest.mark.parametrize(
+    ("char", "name"),
+    [
+        ("\u202e", "RIGHT-TO-LEFT OVERRIDE"),
+        ("\u2066", "LEFT-TO-RIGHT ISOLATE"),
+        ("\u200b", "ZERO WIDTH SPACE"),
+        ("\u2060", "WORD JOINER"),
+        ("\ufeff", "ZERO WIDTH NO-BREAK SPACE"),
+        ("\x07", "a control character"),
+        ("\x1b", "a control character"),
+    ],
+)
+def test_invisible_and_control_characters_are_located(tmp_path, char, name):
+    # in an id, a tag and a text alike; the finding points at the character itself
+    for lineno, line in [(2, "id: sample-{}question"), (6, "tags: [be{}rt]")]:
+        found = validate_text(tmp_path, replace_line(VALID, lineno, line.format(char)))
+        col = line.index("{") + 1
+        assert found == [f"{lineno}:{col}:Y010 U+{ord(char):04X} ({name}): remove it"]
+    text = VALID.replace("trained to predict", f"trained {char}to predict")
+    assert validate_text(tmp_path, text)[0].startswith("11:")
+
+
+def test_newlines_tabs_and_crlf_are_fine(tmp_path):
+    text = replace_line(VALID, 11, '  en: "It is trained\tto predict $x_i$."').replace("\n", "\r\n")
+    assert validate_text(tmp_path, "\ufeff" + text) == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://arxiv.org/abs/1810.04805)![x](https://tracker.example/p.png",
+        "https://arxiv.org/abs/1810.04805 onerror",
+        "https://arxiv.org/abs/[1810]",
+        'https://arxiv.org/abs/"1810"',
+        "https://arxiv.org/abs/<b>",
+        "https://arxiv.org/abs/1810!",
+        "javascript:alert(1)",
+        "https:///no-host",
+        "https://user:pw@arxiv.org/abs/1810.04805",
+        "https://arxiv.org:99999/abs",
+        "http://[::1/abs",
+    ],
+)
+def test_source_urls_that_could_break_a_link_are_refused(tmp_path, url):
+    found = validate_text(tmp_path, replace_line(VALID, 15, f"    url: '{url}'"))
+    assert [f.split(" ")[0] for f in found] == ["15:5:Q008"]
+
+
+def test_well_formed_urls_pass(tmp_path):
+    for url in [
+        "https://en.wikipedia.org/wiki/Transformer_%28deep_learning_architecture%29",
+        "https://arxiv.org/pdf/1810.04805v2#page=4",
+        "http://jalammar.github.io/illustrated-bert/?x=1&y=2",
+    ]:
+        assert validate_text(tmp_path, replace_line(VALID, 15, f"    url: '{url}'")) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "![mask](//cdn.example/m.png)",
+        "![mask]( <http://cdn.example/m.png>)",
+        "![mask][fig] and later [fig]: https://cdn.example/m.png",
+        '<IMG src="https://cdn.example/m.png">',
+        "![x](data:image/png;base64,AAAA)",
+    ],
+)
+def test_remote_images_are_refused_everywhere_they_render(tmp_path, text):
+    assert "Q010" in validate_text(tmp_path, replace_line(VALID, 11, f"  en: '{text}'"))[0]
+    where = replace_line(VALID, 16, f"    where: '{text}'")
+    assert "Q010" in validate_text(tmp_path, where)[0]
+
+
+def test_images_and_macros_in_code_are_only_shown(tmp_path):
+    text = replace_line(VALID, 11, "  en: 'Write `![x](http://a.b/c.png)` or `\\rule{1em}{1em}`.'")
+    assert validate_text(tmp_path, text) == []
+
+
+@pytest.mark.parametrize(
+    "macro",
+    [
+        r"\kern{5000em}",
+        r"\hspace*{9999em}",
+        r"\raisebox{9999em}{x}",
+        r"\Huge x",
+        r"\def\a{\b\b}",
+        r"\newcommand{\a}{x}",
+        r"\href{https://e.example}{x}",
+        r"\includegraphics{https://e.example/x.png}",
+    ],
+)
+def test_katex_macros_that_blow_up_or_reach_out_are_refused(tmp_path, macro):
+    found = validate_text(tmp_path, replace_line(VALID, 11, f"  en: 'It is ${macro}$.'"))
+    assert [f.split(" ")[0] for f in found] == ["11:3:Q011"]
+
+
+def test_ordinary_katex_passes(tmp_path):
+    text = r"  en: 'It is $\left(\frac{QK^\top}{\sqrt{d_k}}\right)\,\quad \text{big}$.'"
+    assert validate_text(tmp_path, replace_line(VALID, 11, text)) == []
 
 
 def test_valid_fixture_has_no_finding(bank_dir):

@@ -7,10 +7,12 @@ listed in CONTRIBUTING.md.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 from pydantic import ValidationError
 
@@ -20,7 +22,7 @@ from studyapp.bank.yamlfile import Problem, YamlFile, read_yaml
 SCHEMA_HEADER = "# yaml-language-server: $schema="
 
 RULES: dict[str, str] = {
-    "Y001": "file is readable and at most 256 KB",
+    "Y001": "file is a readable regular file, at most 256 KB, and not a link out of the bank",
     "Y002": "file is UTF-8",
     "Y003": "file is valid YAML",
     "Y004": "no key appears twice in one mapping",
@@ -29,6 +31,7 @@ RULES: dict[str, str] = {
     "Y007": "file is not empty",
     "Y008": "top level is a mapping of fields",
     "Y009": "no text cut short by ` #`, which starts a YAML comment in an unquoted value",
+    "Y010": "no bidi controls, zero-width or control characters (bar newline and tab)",
     "S001": "every required field is present",
     "S002": "every field has the right type and range",
     "S003": "no unknown fields",
@@ -39,8 +42,12 @@ RULES: dict[str, str] = {
     "Q005": "math delimiters `$` and `$$` are balanced",
     "Q006": "a choice question has `choices` with at least one correct option; others have none",
     "Q007": "a numeric question has `numeric` with tolerance >= 0; others have none",
-    "Q008": "source URLs are http(s)",
+    "Q008": "source URLs are well-formed http(s) URLs, with nothing that could break a link",
     "Q009": "`demo` names a registered live demo",
+    "Q010": "no remote images (Markdown `![](http...)` or HTML `<img>`): the app makes no "
+    "third-party requests",
+    "Q011": "no KaTeX commands that blow up sizes or define macros (`\\rule`, `\\kern`, "
+    "`\\Huge`, `\\def`, ...)",
     "B001": "ids are unique across the bank",
     "B002": "`related` ids exist in the bank and are not the question itself",
 }
@@ -90,6 +97,56 @@ def unbalanced_math(text: str) -> str | None:
         return "an odd number of $$"
     if text.replace("$$", "").count("$") % 2:
         return "an odd number of $"
+    return None
+
+
+# `<img`, a Markdown image with a URL that has a scheme or starts with //, and any image by
+# reference (its definition could be remote).
+_REMOTE_IMAGE = re.compile(
+    r"<img\b|!\[[^\]]*\]\(\s*<?\s*(?:[a-z][a-z0-9+.-]*:|//)|!\[[^\]]*\]\s*\[", re.IGNORECASE
+)
+# Spacing, rules, raised boxes and the largest sizes can push the page 100,000 px down; macro
+# definitions can expand exponentially; links, images and HTML attributes reach outside the page.
+_KATEX_SIZE = re.compile(
+    r"\\(?:rule|kern|mkern|mskip|hskip|hspace\*?|vspace\*?|raisebox|Huge|huge|LARGE|Large"
+    r"|def|gdef|edef|xdef|let|futurelet|newcommand|renewcommand|providecommand|DeclareMathOperator"
+    r"|href|url|includegraphics|htmlClass|htmlId|htmlStyle|htmlData)(?![a-zA-Z])"
+)
+_URL_BREAKERS = set("()[]!<>\"'`\\{}|^") | {" "}
+
+
+def _outside_code(text: str) -> str:
+    return re.sub(r"```.*?```|`[^`\n]*`", "", text, flags=re.DOTALL)
+
+
+def rendered_texts(q: Question) -> list[tuple[tuple[str | int, ...], str]]:
+    """Every string the app renders as Markdown, with its location."""
+    found = q.texts()
+    for i, source in enumerate(q.sources):
+        found += [(("sources", i, "title"), source.title), (("sources", i, "where"), source.where)]
+        if source.quote:
+            found.append((("sources", i, "quote"), source.quote))
+    if q.numeric is not None and q.numeric.unit:
+        found.append((("numeric", "unit"), q.numeric.unit))
+    return found
+
+
+def bad_url(url: str) -> str | None:
+    """Why `url` is not a well-formed http(s) URL safe to put in a Markdown link, or None."""
+    if any(c in _URL_BREAKERS or c.isspace() or not c.isprintable() for c in url):
+        bad = next(c for c in url if c in _URL_BREAKERS or c.isspace() or not c.isprintable())
+        return f"contains {bad!r}; percent-encode it (e.g. {quote(bad)!r})"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises on a malformed port)
+    except ValueError as err:
+        return f"is malformed: {err}"
+    if parts.scheme not in ("http", "https"):
+        return "is not http(s)"
+    if not parts.hostname or "." not in parts.hostname and parts.hostname != "localhost":
+        return "has no host name"
+    if parts.username or parts.password:
+        return "carries a user name or password"
     return None
 
 
@@ -144,9 +201,24 @@ def check_question(doc: YamlFile, q: Question, known_demos: set[str] | None) -> 
             )
         )
     for i, source in enumerate(q.sources):
-        if not re.match(r"https?://\S+$", source.url):
+        if why := bad_url(source.url):
+            found.append(doc.problem(("sources", i, "url"), "Q008", f"url {source.url!r} {why}"))
+    for loc, text in rendered_texts(q):
+        where = ".".join(map(str, loc))
+        if image := _REMOTE_IMAGE.search(_outside_code(text)):
             found.append(
-                doc.problem(("sources", i, "url"), "Q008", f"url {source.url!r} is not http(s)")
+                doc.problem(
+                    loc,
+                    "Q010",
+                    f"{where} has an image from outside the repo ({image.group()!r}); "
+                    "describe it in words",
+                )
+            )
+        if macro := _KATEX_SIZE.search(_outside_code(text)):
+            found.append(
+                doc.problem(
+                    loc, "Q011", f"{where} uses {macro.group()}, which KaTeX may blow up; drop it"
+                )
             )
     if q.demo is not None and known_demos is not None and q.demo not in known_demos:
         hint = (
@@ -159,14 +231,30 @@ def check_question(doc: YamlFile, q: Question, known_demos: set[str] | None) -> 
 
 
 def question_files(paths: Iterable[Path | str]) -> list[Path]:
-    """The question files under `paths` (files as given; folders searched), `_`-files skipped."""
+    """The question files under `paths` (files as given; folders searched), `_`-files skipped.
+
+    Symlinked folders are not entered: one pointing at / would walk the whole disk."""
     files: set[Path] = set()
     for p in map(Path, paths):
         if p.is_dir():
-            files.update(f for f in p.rglob("*.yaml") if not f.name.startswith("_"))
+            for folder, _, names in os.walk(p):
+                files.update(
+                    Path(folder, n) for n in names if n.endswith(".yaml") and not n.startswith("_")
+                )
         else:
             files.add(p)
     return sorted(files)
+
+
+def link_out_of(path: Path, root: Path | None) -> Path | None:
+    """Where `path` really is, when it lies in `root` but a symlink takes it out of it."""
+    if root is None or not path.absolute().is_relative_to(root.absolute()):
+        return None
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        return path
+    return None if real.is_relative_to(root.resolve()) else real
 
 
 def validate_files(
@@ -177,7 +265,13 @@ def validate_files(
     parsed: list[tuple[YamlFile, Question | None]] = []
     for f in files:
         display = str(f.relative_to(root)) if root and f.is_relative_to(root) else str(f)
-        doc = read_yaml(f, display)
+        if (real := link_out_of(f, root)) is not None:
+            doc = YamlFile(display)
+            doc.problems.append(
+                Problem(display, 1, 1, "Y001", f"a symlink to {real}, outside {root}: not read")
+            )
+        else:
+            doc = read_yaml(f, display)
         report.files_checked += 1
         report.problems += doc.problems
         question = None

@@ -8,7 +8,9 @@ are kept for error messages.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,7 +71,8 @@ def unsafe_character(text: str) -> str | None:
         return None
     char = found.group()
     name = unicodedata.name(char, "a control character")
-    return f"U+{ord(char):04X} ({name}) at character {found.start() + 1}"
+    where = f" at character {found.start() + 1}" if len(text) > 1 else ""
+    return f"U+{ord(char):04X} ({name}){where}"
 
 
 def _position(mark: yaml.Mark | None) -> tuple[int, int]:
@@ -137,6 +140,41 @@ class _Builder:
         return value
 
 
+def _file_kind(mode: int) -> str:
+    kinds = {
+        stat.S_ISDIR: "a folder",
+        stat.S_ISFIFO: "a FIFO",
+        stat.S_ISCHR: "a character device",
+        stat.S_ISBLK: "a block device",
+        stat.S_ISSOCK: "a socket",
+    }
+    return next((name for test, name in kinds.items() if test(mode)), "not a regular file")
+
+
+def _read_regular_file(path: Path) -> tuple[bytes | None, str]:
+    """At most MAX_BYTES + 1 bytes of a regular file, or None and why not.
+
+    Checked with `os.stat` before opening, as reading a FIFO blocks forever and a device such as
+    /dev/zero never ends; opened non-blocking and checked again in case the file was swapped.
+    """
+    try:
+        if not stat.S_ISREG(mode := os.stat(path).st_mode):
+            return None, f"{_file_kind(mode)}, not a regular file"
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as err:
+        return None, f"cannot read file: {err.strerror}"
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(mode := os.fstat(fd).st_mode):
+            return None, f"{_file_kind(mode)}, not a regular file"
+        try:
+            raw = f.read(MAX_BYTES + 1)
+        except OSError as err:
+            return None, f"cannot read file: {err.strerror}"
+    if len(raw) > MAX_BYTES:
+        return None, f"file is over {MAX_BYTES:,} bytes, the limit"
+    return raw, ""
+
+
 def read_yaml(path: Path | str, display: str | None = None) -> YamlFile:
     """Parse `path`; problems are collected in the result, never raised."""
     path = Path(path)
@@ -146,12 +184,9 @@ def read_yaml(path: Path | str, display: str | None = None) -> YamlFile:
         out.problems.append(Problem(out.path, line, col, rule, message))
         return out
 
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        return fail(1, 1, "Y001", f"cannot read file: {err.strerror}")
-    if len(raw) > MAX_BYTES:
-        return fail(1, 1, "Y001", f"file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")
+    raw, why = _read_regular_file(path)
+    if raw is None:
+        return fail(1, 1, "Y001", why)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -162,6 +197,11 @@ def read_yaml(path: Path | str, display: str | None = None) -> YamlFile:
             line, col, "Y002", f"not UTF-8: byte 0x{raw[err.start]:02x} at offset {err.start}"
         )
     out.first_line = text.split("\n", 1)[0].lstrip("\ufeff").rstrip("\r")
+    body = text[1:] if text.startswith("\ufeff") else text  # a byte-order mark may open a file
+    if found := _UNSAFE_CHARACTER.search(body.replace("\r\n", "\n")):
+        before = body.replace("\r\n", "\n")[: found.start()]
+        line, col = before.count("\n") + 1, found.start() - (before.rfind("\n") + 1) + 1
+        return fail(line, col, "Y010", f"{unsafe_character(found.group())}: remove it")
 
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
