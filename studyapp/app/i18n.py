@@ -335,6 +335,12 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "rating": {"en": "Rating", "zh": "评分"},
     "new_interview": {"en": "New interview", "zh": "新面试"},
+    "db_unusable": {"en": "Your progress cannot be used", "zh": "无法使用学习进度"},
+    "db_unusable_help": {
+        "en": "Nothing is recorded until this is fixed; the last answer was not saved. Fix the "
+        "problem below, then reload the page.",
+        "zh": "问题解决之前不会记录任何内容，最后一次作答没有保存。请先解决下面的问题，再刷新页面。",
+    },
 }
 
 

@@ -6,9 +6,8 @@ shows as text, never runs.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
@@ -18,14 +17,8 @@ from studyapp.app.text import join_cjk_breaks, link, literal
 from studyapp.bank.load import default_bank_dir, get_bank
 from studyapp.bank.schema import Question, Text
 from studyapp.bank.validate import Report
-from studyapp.progress.grading import (
-    Outcome,
-    format_number,
-    grade_choice,
-    grade_numeric,
-    parse_number,
-)
-from studyapp.progress.scheduling import Rating, format_interval, preview_intervals
+from studyapp.progress.grading import format_number, format_unit
+from studyapp.progress.scheduling import Rating
 from studyapp.progress.store import Profile, ProgressStore, UnknownProfileError, default_db_path
 
 RATING_KEYS = {
@@ -124,6 +117,31 @@ def topic_label(topic: str, lang: str) -> str:
     return tr(key, lang) if key in STRINGS else topic
 
 
+# App CSS only (no bank text), applied on every page from the header. On a phone the page starts
+# with the question rather than with padding and a poster-sized title; metrics sit two a row;
+# options are thumb-sized; Streamlit's keyboard badges are hidden where there is no keyboard.
+_LAYOUT_CSS = """<style>
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"] { padding: 3.5rem 1rem 5rem; }
+  [data-testid="stHeading"] h1 { font-size: 1.6rem !important; padding: 0.1rem 0 0.25rem !important; }
+  [data-testid="stHeading"] h2, [data-testid="stHeading"] h3 { font-size: 1.2rem !important; }
+  .st-key-page_header { gap: 0.25rem; }
+  [data-testid="stHorizontalBlock"]:has([data-testid="stMetric"]) { flex-flow: row wrap; gap: 0 1rem; }
+  [data-testid="stHorizontalBlock"]:has([data-testid="stMetric"]) > [data-testid="stColumn"] {
+    flex: 1 1 calc(50% - 0.5rem) !important; min-width: calc(50% - 0.5rem) !important;
+  }
+  [data-testid="stMetricValue"] { font-size: 1.5rem; }
+}
+@media (pointer: coarse) {
+  [data-testid="stRadio"] label[data-baseweb="radio"],
+  [data-testid="stCheckbox"] label[data-baseweb="checkbox"] {
+    min-height: 2.75rem; align-items: center; padding: 0.25rem 0; width: 100%;
+  }
+  button kbd { display: none !important; }
+}
+</style>"""
+
+
 def current_language() -> str:
     """This session's language: chosen earlier in the session, else the URL's, else the profile's."""
     chosen = st.session_state.get("language")
@@ -142,6 +160,7 @@ def language() -> str:
     state = st.session_state
     state.language = current_language()
     me = profile()
+    st.html(_LAYOUT_CSS)
     # Top right of the page, not in a sidebar: the sidebar panel alone made every rerun of a page
     # about a quarter slower in the browser (see studyapp/tools/bench.py).
     header = st.container(
@@ -231,7 +250,7 @@ def render_answer(
                 "numeric_answer",
                 lang,
                 value=format_number(q.numeric.value),
-                unit=q.numeric.unit,
+                unit=literal(format_unit(q.numeric.unit)),  # "× 10²³ FLOPs", never a caret
                 tolerance=format_number(q.numeric.tolerance),
             )
         )
@@ -249,158 +268,3 @@ def render_answer(
         st.markdown(f"**{tr('related', lang)}**")
         for r in related:
             question_link(r, lang)
-
-
-def _record(
-    q: Question, state: dict, *, rating: int | None = None, correct: bool | None = None
-) -> None:
-    """Commit the review to disk first; the card shows the result only after that returned."""
-    me = profile()
-    done = store().record_review(me.id, q.id, kind=q.type, rating=rating, correct=correct)
-    state.update(
-        stage="done",
-        rating=int(done.rating),
-        correct=correct,
-        due=done.card.due,
-        at=done.reviewed_at,
-        review_id=done.review_id,
-        profile_id=me.id,
-    )
-
-
-def _undo(state: dict) -> None:
-    """Take the review back (the card is rebuilt from the others) and ask the question again."""
-    store().delete_review(state["profile_id"], state["review_id"])
-    order = state.get("order")
-    state.clear()
-    state.update(stage="ask", **({"order": order} if order else {}))
-
-
-def answer_card(
-    q: Question,
-    lang: str,
-    report: Report,
-    *,
-    key: str,
-    order: list[int] | None = None,
-    show_demo: ShowDemo | None = None,
-) -> Outcome | None:
-    """Ask `q`, take the learner's answer, record it as a review, then explain.
-
-    Returns the outcome once the review is saved, None while the learner is still answering.
-    A choice question's options come in `order`, or shuffled when none is given.
-    Nothing is graded and no answer is shown before the learner acts.
-    """
-    state = st.session_state.setdefault(key, {"stage": "ask"})
-    st.markdown(bank_text(q.question, lang))
-    if q.type == "recall":
-        _recall(q, lang, state, key, show_demo)
-    elif q.type == "choice":
-        if order is None:  # shuffled once per card, so the right option is not always first
-            order = state.setdefault("order", random.sample(range(len(q.choices)), len(q.choices)))
-        _choice(q, lang, state, key, order)
-    else:
-        _numeric(q, lang, state, key)
-    if state["stage"] != "done":
-        return None
-    rating = Rating(state["rating"])
-    interval = format_interval(state["due"] - state["at"], lang)
-    st.success(tr("saved", lang, rating=tr(RATING_KEYS[rating], lang), interval=interval))
-    if st.button(
-        tr("undo", lang), key=f"{key}-undo", icon=":material/undo:", type="tertiary", shortcut="Z"
-    ):
-        _undo(state)
-        st.rerun()
-    render_answer(q, lang, report, with_options=False, show_demo=show_demo)
-    return Outcome(q.id, state["correct"], state["rating"])
-
-
-def _recall(q: Question, lang: str, state: dict, key: str, show_demo: ShowDemo | None) -> None:
-    if state["stage"] == "ask":
-        if st.button(
-            tr("show_answer", lang),
-            key=f"{key}-reveal",
-            type="primary",
-            help=tr("think_first", lang),
-            shortcut="Space",
-        ):
-            state["stage"] = "revealed"
-            st.rerun()
-        return
-    if state["stage"] == "revealed":
-        me = profile()
-        card = store().get_card(me.id, q.id)
-        intervals = preview_intervals(
-            card, datetime.now(UTC), desired_retention=me.desired_retention, question_id=q.id
-        )
-        render_answer(q, lang, report=None, show_demo=show_demo)
-        cols = st.columns(4)
-        for col, (rating, label) in zip(cols, RATING_KEYS.items(), strict=True):
-            text = f"{tr(label, lang)} · {format_interval(intervals[rating], lang)}"
-            if col.button(
-                text,
-                key=f"{key}-rate-{int(rating)}",
-                use_container_width=True,
-                shortcut=str(int(rating)),  # Anki's keys: 1 Again, 2 Hard, 3 Good, 4 Easy
-            ):
-                _record(q, state, rating=int(rating))
-                st.rerun()
-
-
-def _choice(q: Question, lang: str, state: dict, key: str, order: list[int]) -> None:
-    assert q.choices is not None
-    several = sum(c.correct for c in q.choices) > 1
-    label = lambda i: bank_text(q.choices[i].text, lang)  # noqa: E731
-    if state["stage"] == "ask":
-        if several:
-            st.caption(tr("select_all", lang))
-            picked = {i for i in order if st.checkbox(label(i), key=f"{key}-opt-{i}")}
-        else:
-            one = st.radio(
-                tr("select_one", lang), order, format_func=label, index=None, key=f"{key}-radio"
-            )
-            picked = set() if one is None else {one}
-        # No shortcut: picking an option focuses it, and Streamlit ignores shortcuts in inputs.
-        if st.button(tr("submit", lang), key=f"{key}-submit", type="primary"):
-            if not picked:
-                st.warning(tr("pick_something", lang))
-                return
-            state["picked"] = sorted(picked)
-            _record(q, state, correct=grade_choice(q, picked))
-            st.rerun()
-        return
-    picked = set(state["picked"])
-    (st.success if state["correct"] else st.error)(
-        tr("right" if state["correct"] else "wrong_answer", lang)
-    )
-    options_with_reasons(q, lang, order, picked)
-
-
-def _numeric(q: Question, lang: str, state: dict, key: str) -> None:
-    assert q.numeric is not None
-    if state["stage"] == "ask":
-        with st.form(f"{key}-form", border=False):  # a form, so that Enter in the field submits
-            text = st.text_input(
-                f"{tr('your_number', lang)} ({q.numeric.unit})"
-                if q.numeric.unit
-                else tr("your_number", lang),
-                key=f"{key}-number",
-            )
-            submitted = st.form_submit_button(
-                tr("submit", lang), key=f"{key}-submit", type="primary"
-            )
-        if submitted:
-            value = parse_number(text)
-            if value is None:
-                st.warning(tr("not_a_number", lang, text=text))
-                return
-            state["value"] = value
-            _record(q, state, correct=grade_numeric(q, value))
-            st.rerun()
-        return
-    (st.success if state["correct"] else st.error)(
-        tr("right" if state["correct"] else "wrong_answer", lang)
-    )
-    st.markdown(
-        tr("you_said", lang, value=f"{format_number(state['value'])} {q.numeric.unit}".strip())
-    )

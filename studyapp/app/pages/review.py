@@ -42,9 +42,13 @@ def study_filter() -> tuple[list[str], list[str]]:
     tags_all = sorted({t for q in report.questions.values() for t in q.tags})
     topics = [t for t in saved.get("topics", []) if t in topics_all]
     tags = [t for t in saved.get("tags", []) if t in tags_all]
-    shown = ", ".join(widgets.topic_label(t, lang) for t in topics) or tr("all_topics", lang)
-    if tags:
-        shown += " · " + ", ".join(tags)
+    # The label shows what the widgets hold now, which this run's change may have set.
+    chosen_topics = state.get(f"review_topics_{me.id}", topics)
+    chosen_tags = state.get(f"review_tags_{me.id}", tags)
+    shown = ", ".join(widgets.topic_label(t, lang) for t in chosen_topics)
+    shown = shown or tr("all_topics", lang)
+    if chosen_tags:
+        shown += " · " + ", ".join(chosen_tags)
     with st.expander(tr("studying", lang, what=widgets.literal(shown))):
         cols = st.columns(2)
         topics = cols[0].multiselect(
