@@ -103,3 +103,23 @@ def test_nfkc_maps_compatibility_variants_to_plain_forms():
     ]
     assert nfkc("e\u0301") == "\u00e9"
     assert nfkc("x²") == nfkc("x2")  # lossy: two inputs, one output
+
+
+def test_wordpiece_rebuilds_words_but_not_the_original_spacing(tmp_path):
+    from transformers import BertTokenizer
+
+    # wordpiece-double-hash-prefix: inside a word, dropping ## and gluing restores it; the text
+    # around punctuation, case and accents is gone before WordPiece runs.
+    pieces = ["un", "##aff", "##able", "don", "'", "t", "hello", ",", "world", "!", "cafe"]
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *pieces]) + "\n")
+    tokenizer = BertTokenizer(str(vocab))
+
+    def round_trip(text: str) -> tuple[list[str], str]:
+        tokens = tokenizer.tokenize(text)
+        return tokens, tokenizer.decode(tokenizer.convert_tokens_to_ids(tokens))
+
+    assert round_trip("unaffable") == (["un", "##aff", "##able"], "unaffable")
+    assert round_trip("hello,world!") == round_trip("hello , world !")
+    assert round_trip("Don't") == (["don", "'", "t"], "don ' t")
+    assert round_trip("Café") == (["cafe"], "cafe")
