@@ -27,8 +27,9 @@ def test_the_shipped_bank_is_valid():
 
 def test_size_and_topics():
     assert len(QUESTIONS) >= 150
-    assert {q.topic for q in QUESTIONS} == TOPICS
-    assert min(sum(q.topic == t for q in QUESTIONS) for t in TOPICS) >= 10
+    topics = {q.topic for q in QUESTIONS}
+    assert topics >= TOPICS
+    assert min(sum(q.topic == t for q in QUESTIONS) for t in topics) >= 10
 
 
 def test_mix_of_types():

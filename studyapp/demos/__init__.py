@@ -126,10 +126,24 @@ class Demo:
         return {p.name: p.check(values.get(p.name, p.default)) for p in self.params}
 
 
-def _registry() -> dict[str, Demo]:
-    from studyapp.demos import analytic, training
+# One module of specs per area; each holds a `DEMOS` list.
+SPEC_MODULES = (
+    "analytic",
+    "training",
+    "alignment",
+    "pretraining",
+    "architecture",
+    "serving",
+    "family",
+)
 
-    demos = [*analytic.DEMOS, *training.DEMOS]
+
+def _registry() -> dict[str, Demo]:
+    demos = [
+        demo
+        for name in SPEC_MODULES
+        for demo in importlib.import_module(f"studyapp.demos.{name}").DEMOS
+    ]
     registry = {d.id: d for d in demos}
     assert len(registry) == len(demos), "two demos share an id"
     return registry
