@@ -315,7 +315,7 @@ def _lead(text: str) -> str:
     title = bold.group(1).strip().rstrip(".:：。")
     rest = _first_sentence(text[bold.end() :].lstrip(" .:：。"))
     # A short bold lead is a heading ("Mechanism."): the point is the sentence after it.
-    if rest and len(title.split()) < 5 and len(title) < 12:
+    if rest and len(title.split()) < 5 and len(title) < 30:
         return f"{title}: {rest}" if title.isascii() else f"{title}：{rest}"
     return title
 
@@ -338,7 +338,7 @@ def key_points(answer: str, limit: int = 8) -> list[str]:
                     items[-1] += " " + line.strip()
             points += [_lead(item) for item in items]
         else:
-            points.append(_lead(" ".join(lines)))
+            points.append(_lead("\n".join(lines)))
     return [p for p in points if p][:limit]
 
 

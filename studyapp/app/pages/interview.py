@@ -3,6 +3,7 @@ to an interviewer (typing, or only thinking it through), then sees the model ans
 points as a checklist to tick; a summary at the end. The schedule changes only if chosen. The
 interview in progress is saved in the progress store, so a reload resumes it."""
 
+import math
 import time
 
 import streamlit as st
@@ -47,7 +48,7 @@ def save() -> None:
 
 
 def clock(seconds: float) -> str:
-    seconds = max(0, int(seconds))
+    seconds = max(0, math.ceil(seconds))
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
@@ -83,9 +84,11 @@ if session is None:
         st.info(tr("no_questions_for_filters", lang))
         st.stop()
     cols = st.columns(2)
-    count = cols[0].slider(
-        tr("count", lang), 1, len(pool), min(5, len(pool)), key="interview_count"
-    )
+    count = len(pool)
+    if len(pool) > 1:
+        count = cols[0].slider(
+            tr("count", lang), 1, len(pool), min(5, len(pool)), key="interview_count"
+        )
     minutes = cols[1].slider(tr("minutes_per_question", lang), 1, 10, 3, key="interview_minutes")
     reschedule = st.toggle(
         tr("reschedule", lang),
