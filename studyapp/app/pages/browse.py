@@ -1,4 +1,9 @@
-"""Browse: search and filter the whole bank, read any question with its answer."""
+"""Browse: search and filter the whole bank, read any question with its answer.
+
+A page of titles, whatever the bank's size: an answer is drawn only when its question is opened
+(lazy expanders), so the page costs the same for 160 questions or 3,000. Search is ranked
+(`studyapp.bank.search`), with a snippet of where each question matched.
+"""
 
 from datetime import UTC, datetime
 
@@ -7,18 +12,34 @@ import streamlit as st
 from studyapp.app import widgets
 from studyapp.app.demo_switch import demo_switch
 from studyapp.app.i18n import tr
+from studyapp.bank import search
 from studyapp.bank.load import filter_questions
+from studyapp.progress.scheduling import Rating
+
+PAGE_SIZE = 25
+RATINGS = {"again": Rating.Again, "hard": Rating.Hard, "good": Rating.Good, "easy": Rating.Easy}
+STATUSES = ["new", "seen", "due", *RATINGS]
 
 lang = widgets.language()
 report = widgets.bank(lang)
 questions = report.questions
 st.title(tr("browse", lang))
 
-query = st.text_input(tr("search", lang), key="q_search", bind="query-params")
+# A query from the URL is cut like a typed one (the text box refuses longer ones).
+asked = st.query_params.get("q_search", "")
+if len(asked) > search.MAX_QUERY_CHARS:
+    st.query_params["q_search"] = asked = search.clean_query(asked)
+    st.caption(tr("query_cut", lang, n=search.MAX_QUERY_CHARS))
+query = st.text_input(
+    tr("search", lang), key="q_search", bind="query-params", max_chars=search.MAX_QUERY_CHARS
+)
 cols = st.columns(5)
 any_ = tr("choose", lang)
 topics = cols[0].multiselect(
-    tr("topic", lang), sorted({q.topic for q in questions.values()}), placeholder=any_
+    tr("topic", lang),
+    sorted({q.topic for q in questions.values()}),
+    format_func=lambda t: widgets.topic_label(t, lang),
+    placeholder=any_,
 )
 types = cols[1].multiselect(
     tr("type", lang),
@@ -35,32 +56,94 @@ levels = cols[2].multiselect(
 tags = cols[3].multiselect(
     tr("tag", lang), sorted({t for q in questions.values() for t in q.tags}), placeholder=any_
 )
-
 status = cols[4].multiselect(
     tr("filter_status", lang),
-    ["due", "new"],
+    STATUSES,
     format_func=lambda s: tr(f"status_{s}", lang),
     placeholder=any_,
     key="browse_status",
 )
 
-opened = st.query_params.get("q")
-found = filter_questions(questions, query, set(topics), set(types), set(levels), set(tags))
+found = filter_questions(questions, "", set(topics), set(types), set(levels), set(tags))
+if query.strip():
+    ranked = search.index_for(report).search(query)
+    kept = {q.id for q in found}
+    found = [questions[qid] for qid, _ in ranked if qid in kept]
+
+me, db = widgets.profile(), widgets.store()
+cards = db.cards(me.id)
+now = datetime.now(UTC)
 if status:
-    me, db = widgets.profile(), widgets.store()
-    due = {rec.question_id for rec in db.cards_due(me.id, datetime.now(UTC))}
-    seen = db.seen_ids(me.id)
-    found = [
-        q
-        for q in found
-        if ("due" in status and q.id in due) or ("new" in status and q.id not in seen)
-    ]
-st.caption(tr("shown_of", lang, shown=len(found), total=len(questions)))
+    last_rating: dict[str, Rating] = {}
+    if set(status) & set(RATINGS):
+        for review in db.reviews(me.id):  # in time order: the last one wins
+            last_rating[review.question_id] = review.rating
+    wanted = {RATINGS[s] for s in status if s in RATINGS}
+
+    def has_status(qid: str) -> bool:
+        card = cards.get(qid)
+        return (
+            ("new" in status and card is None)
+            or ("seen" in status and card is not None)
+            or ("due" in status and card is not None and card.due <= now)
+            or last_rating.get(qid) in wanted
+        )
+
+    found = [q for q in found if has_status(q.id)]
+
+# A deep link (`?q=<id>`) opens its question first, on the first page.
+opened = st.query_params.get("q")
+if opened in questions:
+    found = [questions[opened]] + [q for q in found if q.id != opened]
+
+pages = max(1, -(-len(found) // PAGE_SIZE))
+page = 1
+if pages > 1:
+    page = st.number_input(tr("page", lang, n=pages), 1, pages, 1, key="browse_page")
+first = (page - 1) * PAGE_SIZE
+shown = found[first : first + PAGE_SIZE]
+st.caption(
+    tr("shown_of", lang, shown=len(found), total=len(questions))
+    + (" · " + tr("page_range", lang, a=first + 1, b=first + len(shown)) if pages > 1 else "")
+)
 if not found and questions:
     st.info(tr("no_match", lang))
-for q in found:
-    title = getattr(q.question, lang).strip().split("\n")[0]
-    badge = f"{q.topic} · {widgets.type_label(q.type, lang)} · {widgets.difficulty_label(q.difficulty, lang)}"
-    with st.expander(f"{title}  \n:gray[{badge}]", expanded=q.id == opened, key=f"q-{q.id}"):
-        st.markdown(getattr(q.question, lang))
-        widgets.render_answer(q, lang, report, show_demo=demo_switch)
+
+tz = widgets.timezone()
+
+
+def card_status(qid: str) -> str:
+    card = cards.get(qid)
+    if card is None:
+        return tr("status_new", lang)
+    if card.due <= now:
+        return tr("due_now_card", lang)
+    return tr("due_on", lang, date=card.due.astimezone(tz).date().isoformat())
+
+
+def highlighted(found_in: search.Snippet) -> str:
+    return "".join(
+        f"**{widgets.plain(text)}**" if hit else widgets.plain(text)
+        for text, hit in found_in.pieces
+    )
+
+
+for q in shown:
+    title = search.title_of(getattr(q.question, lang))  # bank Markdown: its math renders
+    badge = " · ".join(
+        [
+            widgets.plain(widgets.topic_label(q.topic, lang)),
+            widgets.type_label(q.type, lang),
+            widgets.difficulty_label(q.difficulty, lang),
+            card_status(q.id),
+        ]
+    )
+    label = f"{title}  \n:gray[{badge}]"
+    match = search.snippet(q, lang, query) if query.strip() else None
+    if match is not None:
+        label += f"  \n:gray[{highlighted(match)}]"
+    box = st.expander(label, expanded=q.id == opened, key=f"q-{q.id}", on_change="rerun")
+    if box.open:  # the answer is drawn only when its question is opened
+        with box:
+            st.markdown(widgets.bank_text(q.question, lang))
+            widgets.render_answer(q, lang, report, show_demo=demo_switch)
