@@ -155,3 +155,18 @@ def test_a_broken_file_name_is_shown_literally(bank):
     at = open_app()
     [title] = [m.value for m in at.markdown if "evil" in m.value]
     assert only_text(title).endswith(f"{name}.yaml")
+
+
+def test_topic_links_on_today_open_a_quiz_in_the_same_language(bank):
+    at = open_app(lang="zh")
+    links = [(e.proto.label, parse_qs(e.proto.query_string)) for e in at.get("page_link")]
+    topics = [(label, q["topic"], q["lang"]) for label, q in links if "topic" in q]
+    assert topics == [("BERT", ["bert"], ["zh"]), ("模型规模", ["sizes"], ["zh"])]
+    assert all(
+        e.proto.page == "quiz" for e in at.get("page_link") if "topic=" in e.proto.query_string
+    )
+
+
+def test_a_topic_link_preselects_the_quiz_topic(bank):
+    at = open_app("quiz", topic="sizes", lang="zh")
+    assert at.multiselect(key="quiz_topics").value == ["sizes"]

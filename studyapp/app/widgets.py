@@ -122,7 +122,7 @@ def topic_label(topic: str, lang: str) -> str:
 # options are thumb-sized; Streamlit's keyboard badges are hidden where there is no keyboard.
 _LAYOUT_CSS = """<style>
 @media (max-width: 640px) {
-  [data-testid="stMainBlockContainer"] { padding: 3.5rem 1rem 5rem; }
+  [data-testid="stMainBlockContainer"] { padding: 4rem 1rem 5rem; }
   [data-testid="stHeading"] h1 { font-size: 1.6rem !important; padding: 0.1rem 0 0.25rem !important; }
   [data-testid="stHeading"] h2, [data-testid="stHeading"] h3 { font-size: 1.2rem !important; }
   .st-key-page_header { gap: 0.25rem; }

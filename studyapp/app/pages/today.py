@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from studyapp.app import widgets
+from studyapp.app import charts, widgets
 from studyapp.app.i18n import tr
 from studyapp.progress.stats import mastery_by_topic, today_summary
 
@@ -31,23 +31,7 @@ else:
 rows = mastery_by_topic(widgets.store(), me.id, report.questions)
 if rows:
     st.subheader(tr("mastery", lang))
-    mastered, seen, unseen = tr("mastered", lang), tr("seen", lang), tr("unseen", lang)
-    chart = [
-        {
-            tr("topic", lang): r["topic"],
-            mastered: r["mastered"],
-            seen: r["seen"] - r["mastered"],
-            unseen: r["total"] - r["seen"],
-        }
-        for r in rows
-    ]
-    st.bar_chart(
-        chart,
-        x=tr("topic", lang),
-        y=[mastered, seen, unseen],
-        horizontal=True,
-        x_label=tr("questions", lang),
-        y_label="",
-        color=["#2e7d32", "#90caf9", "#e0e0e0"],
-    )
-    st.markdown(" · ".join(f"[{r['topic']}](quiz?topic={r['topic']})" for r in rows))
+    st.altair_chart(charts.mastery_by_topic(rows, lang, widgets.topic_label))
+    links = st.container(horizontal=True, gap="small")
+    for r in rows:  # same-tab links to a quiz on the topic, keeping language and profile
+        widgets.topic_link(r["topic"], lang, where=links)
