@@ -8,7 +8,7 @@ quietest thing in its chart rather than the brightest.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import altair as alt
 
@@ -28,11 +28,20 @@ def day_format(lang: str) -> str:
     return _DAY_FORMAT.get(lang, _DAY_FORMAT["en"])
 
 
+# A day is a band (bars as wide as the day) in UTC: dates are sent as UTC midnights, and a
+# local-time axis would move every bar a day back west of Greenwich.
+DAY = "utcyearmonthdate(date):T"
+
+
 def date_axis(lang: str, since: date | None = None, until: date | None = None) -> alt.X:
     """A day axis labelled in `lang`, from `since` to `until` when given (empty days show)."""
-    domain = [since.isoformat(), until.isoformat()] if since and until else alt.Undefined
+    domain = (
+        [since.isoformat(), (until + timedelta(days=1)).isoformat()]
+        if since and until
+        else alt.Undefined
+    )
     return alt.X(
-        "date:T",
+        DAY,
         title=None,
         axis=alt.Axis(format=day_format(lang), labelAngle=0, labelOverlap=True),
         scale=alt.Scale(domain=domain),
@@ -40,7 +49,7 @@ def date_axis(lang: str, since: date | None = None, until: date | None = None) -
 
 
 def date_tooltip(lang: str) -> alt.Tooltip:
-    return alt.Tooltip("date:T", title=tr("date", lang), format=_FULL_DATE_FORMAT.get(lang, "%x"))
+    return alt.Tooltip(DAY, title=tr("date", lang), format=_FULL_DATE_FORMAT.get(lang, "%x"))
 
 
 def reviews_per_day(rows: list[dict], lang: str, since: date, until: date) -> alt.Chart:
