@@ -139,7 +139,7 @@ def test_newer_schema_is_refused(db):
 
 def test_not_a_database_is_refused(db):
     db.write_bytes(b"this is not sqlite, just some text that is long enough" * 20)
-    with pytest.raises(ProgressError, match="cannot open"):
+    with pytest.raises(ProgressError, match="is not a SQLite database: move it aside"):
         ProgressStore(db)
 
 

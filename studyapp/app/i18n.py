@@ -337,9 +337,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "new_interview": {"en": "New interview", "zh": "新面试"},
     "db_unusable": {"en": "Your progress cannot be used", "zh": "无法使用学习进度"},
     "db_unusable_help": {
-        "en": "Nothing is recorded until this is fixed; the last answer was not saved. Fix the "
+        "en": "Nothing is saved until this is fixed, not even an answer you just gave. Fix the "
         "problem below, then reload the page.",
-        "zh": "问题解决之前不会记录任何内容，最后一次作答没有保存。请先解决下面的问题，再刷新页面。",
+        "zh": "问题解决之前不会保存任何内容，包括你刚才的作答。请先解决下面的问题，再刷新页面。",
     },
 }
 

@@ -4,19 +4,20 @@ Deep links at the root open their page: `?q=<id>` a question, `?topic=<topic>` a
 `?demo=<id>` a live demo. Every page also has its own path (`/quiz?topic=bert`).
 """
 
+import sqlite3
 from pathlib import Path
 
 import streamlit as st
 
 from studyapp.app.heap import freeze_long_lived
-from studyapp.app.i18n import tr
+from studyapp.app.i18n import LANGUAGES, tr
 from studyapp.app.widgets import current_language
+from studyapp.progress.store import ProgressError, UnknownProfileError
 
 freeze_long_lived()  # Streamlit's collection after each run then skips what lives as long as the server
 # A shipped file, not a Material icon name: Streamlit fetches those from a font CDN.
 FAVICON = str(Path(__file__).with_name("favicon.png"))
 st.set_page_config(page_title="studyapp", page_icon=FAVICON, layout="wide")
-lang = current_language()
 ICONS = {
     "today": ":material/today:",
     "quiz": ":material/quiz:",
@@ -28,6 +29,28 @@ ICONS = {
     "settings": ":material/settings:",
     "question": ":material/help:",
 }
+
+
+UNUSABLE = (ProgressError, sqlite3.Error)
+
+
+def url_language() -> str:
+    wanted = st.query_params.get("lang")
+    return wanted if wanted in LANGUAGES else "en"
+
+
+def show_unusable_database(err: Exception, lang: str) -> None:
+    """One plain page instead of a traceback on every page; the error says which file and what
+    to do. It is shown as code: a path must not render as Markdown."""
+    st.title(tr("db_unusable", lang))
+    st.write(tr("db_unusable_help", lang))
+    st.code(str(err), language=None, wrap_lines=True)
+
+
+try:
+    lang, unusable = current_language(), None
+except UNUSABLE as err:
+    lang, unusable = url_language(), err
 pages = {
     name: st.Page(
         f"pages/{name}.py",
@@ -38,9 +61,17 @@ pages = {
     )
     for name, icon in ICONS.items()
 }
+# Always called: without it Streamlit would serve pages/ as pages of their own, bypassing this.
 current = st.navigation(list(pages.values()), position="top")
-if current is pages["today"]:
-    for param, target in (("q", "question"), ("topic", "quiz"), ("demo", "demos")):
-        if param in st.query_params:
-            st.switch_page(pages[target], query_params=st.query_params.to_dict())
-current.run()
+try:
+    if unusable is not None:
+        raise unusable
+    if current is pages["today"]:
+        for param, target in (("q", "question"), ("topic", "quiz"), ("demo", "demos")):
+            if param in st.query_params:
+                st.switch_page(pages[target], query_params=st.query_params.to_dict())
+    current.run()
+except UnknownProfileError:
+    raise  # a bug, not the database: keep its traceback
+except UNUSABLE as err:
+    show_unusable_database(err, lang)

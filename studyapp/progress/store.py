@@ -27,7 +27,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -101,6 +101,39 @@ def default_db_path() -> Path:
     return base / "studyapp" / "progress.db"
 
 
+def create_private(path: Path) -> None:
+    """Create the database file (and any missing folder) readable by its owner only, before
+    SQLite opens it: progress is personal. SQLite gives its -wal and -shm files the mode of the
+    database file. An existing file or folder is left as it is."""
+    missing = [p for p in [path.parent, *path.parent.parents] if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+_WHAT_TO_DO = {
+    sqlite3.SQLITE_READONLY: "it or its folder is read-only: make both writable by you",
+    sqlite3.SQLITE_FULL: "the disk is full: free some space",
+    sqlite3.SQLITE_NOTADB: "it is not a SQLite database: move it aside (a new one is then made)",
+    sqlite3.SQLITE_CORRUPT: "it is damaged: move it aside and import your last export",
+    sqlite3.SQLITE_CANTOPEN: "it cannot be opened, or no journal can be created next to it: make "
+    "it and its folder writable by you",
+    sqlite3.SQLITE_PERM: "access is denied: make it and its folder readable and writable by you",
+    sqlite3.SQLITE_IOERR: "the disk reported an error: check the disk and free space",
+}
+
+
+def unusable(path: Path, err: sqlite3.Error) -> ProgressError:
+    """A ProgressError saying what is wrong with which file and what to do."""
+    code = getattr(err, "sqlite_errorcode", 0) & 0xFF
+    advice = _WHAT_TO_DO.get(code, "a database error")
+    return ProgressError(
+        f"The progress database {path} cannot be used ({err}); {advice}. Nothing was saved. "
+        "Or start with another file: `studyapp --db PATH`."
+    )
+
+
 class ProgressStore:
     """The progress database. Open once per process (e.g. `st.cache_resource`) and share it."""
 
@@ -110,14 +143,23 @@ class ProgressStore:
         self.path = Path(path).expanduser() if path is not None else default_db_path()
         memory = str(path) == ":memory:"
         if not memory:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                create_private(self.path)
+            except OSError as err:
+                raise ProgressError(
+                    f"cannot create the progress database {self.path}: {err.strerror}. Make its "
+                    "folder writable by you, or choose another file with `studyapp --db PATH`."
+                ) from err
         self._lock = threading.RLock()
-        self._conn = sqlite3.connect(
-            ":memory:" if memory else self.path,
-            timeout=timeout,
-            isolation_level=None,  # autocommit; transactions are explicit
-            check_same_thread=False,  # shared between threads under self._lock
-        )
+        try:
+            self._conn = sqlite3.connect(
+                ":memory:" if memory else self.path,
+                timeout=timeout,
+                isolation_level=None,  # autocommit; transactions are explicit
+                check_same_thread=False,  # shared between threads under self._lock
+            )
+        except sqlite3.Error as err:
+            raise unusable(self.path, err) from err
         try:
             self._conn.row_factory = sqlite3.Row
             self._conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
@@ -126,9 +168,14 @@ class ProgressStore:
             self._conn.execute("PRAGMA synchronous = FULL")
             self._conn.execute("PRAGMA foreign_keys = ON")
             migrate(self._conn)
-        except sqlite3.DatabaseError as err:
+        except sqlite3.Error as err:
             self._conn.close()
-            raise ProgressError(f"cannot open progress database {self.path}: {err}") from err
+            raise unusable(self.path, err) from err
+        except ProgressError as err:  # a newer schema
+            self._conn.close()
+            raise ProgressError(
+                f"{err}. The file is {self.path}; or choose another with `studyapp --db PATH`."
+            ) from err
         except BaseException:
             self._conn.close()
             raise
@@ -150,26 +197,42 @@ class ProgressStore:
         """One write transaction, committed (durably) when the block ends, rolled back on error."""
         with self._lock:
             conn = self._conn
-            conn.execute("BEGIN IMMEDIATE")
             try:
+                conn.execute("BEGIN IMMEDIATE")
                 yield conn
                 conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
+            except sqlite3.IntegrityError:  # a constraint: the caller says which (e.g. a name)
+                self._rollback()
                 raise
+            except sqlite3.Error as err:  # read-only, disk full, damaged file: nothing was saved
+                self._rollback()
+                raise unusable(self.path, err) from err
+            except BaseException:
+                self._rollback()
+                raise
+
+    def _rollback(self) -> None:
+        if self._conn.in_transaction:
+            # SQLite may have rolled back already (e.g. after SQLITE_FULL during COMMIT)
+            with suppress(sqlite3.Error):
+                self._conn.execute("ROLLBACK")
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
         """A read transaction: every query in the block sees the same snapshot."""
         with self._lock:
             conn = self._conn
-            conn.execute("BEGIN")
             try:
-                yield conn
-            finally:
-                if conn.in_transaction:
-                    conn.execute("COMMIT")
+                conn.execute("BEGIN")
+                try:
+                    yield conn
+                finally:
+                    if conn.in_transaction:
+                        conn.execute("COMMIT")
+            except sqlite3.IntegrityError:
+                raise
+            except sqlite3.Error as err:
+                raise unusable(self.path, err) from err
 
     def schema_version(self) -> int:
         with self._lock:

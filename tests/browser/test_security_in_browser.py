@@ -63,3 +63,23 @@ def test_no_page_requests_another_origin(app, unplugged):
         {url for url in requested if not url.startswith((origin + "/", "data:", "blob:"))}
     )
     assert foreign == []
+
+
+@pytest.fixture(scope="module")
+def broken_app(tmp_path_factory):
+    bank = tmp_path_factory.mktemp("bank")
+    write_question(bank, VALID)
+    data = tmp_path_factory.mktemp("data")
+    (data / "progress.db").write_bytes(b"not a database at all, " * 100)
+    server = RunningApp(bank, data)
+    yield server
+    server.stop()
+
+
+def test_an_unusable_database_is_one_plain_page_on_every_page(broken_app, page):
+    for path in PAGES:
+        page.goto(broken_app.url + path)
+        wait_idle(page)
+        assert page.get_by_text("Your progress cannot be used").count() == 1, path
+        assert "is not a SQLite database" in page.locator("[data-testid=stCode]").inner_text()
+        assert page.locator("[data-testid=stException]").count() == 0, path
