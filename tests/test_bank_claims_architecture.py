@@ -6,6 +6,10 @@ Each test recomputes a figure a question states, so that the question can name i
 import torch
 
 from minimodels.demos import attention_rank
+from studyapp.bank.load import load_bank
+from tests.bankfixtures import REPO
+
+BANK = load_bank(REPO / "questions").questions
 
 
 def _collapse_after_depth(causal: bool, skip: bool, generator: torch.Generator) -> float:
@@ -30,6 +34,12 @@ def test_skip_connections_stop_rank_collapse_in_12_random_attention_layers():
     assert bidirectional < 1e-15
     assert 5e-3 < causal < 8e-3
     assert 0.5 < causal_skip < 0.6 < bidirectional_skip < 0.7
+    # The answer states these figures, rounded, in both languages.
+    answer = BANK["architecture-residual-connections"].answer
+    for text in (answer.en, answer.zh):
+        assert f"{bidirectional:.0e}".replace("e-", r" \times 10^{-") + "}" in text
+        assert f"{causal:.0e}".replace("e-0", r" \times 10^{-") + "}" in text
+        assert f"{(bidirectional_skip + causal_skip) / 2:.1f}" in text
 
 
 # -- tokenization --
