@@ -1,6 +1,7 @@
 """The Demos page and a question's embedded demo, under AppTest."""
 
 import json
+import time
 
 import pyarrow as pa
 import pytest
@@ -56,14 +57,21 @@ def test_a_question_with_a_demo_can_run_it_after_the_answer(env):
     assert any("equals the mean over selected positions" in s.value for s in at.success)
 
 
-def test_a_training_demo_reruns_from_the_cache(env):
+def test_a_training_demo_trains_on_run_and_reruns_from_its_result(env):
     at = open_app(demo="decoder-vs-encdec")
+    assert not at.get("progress") and any("Press Run" in i.value for i in at.info)
     at.slider(key="demos-decoder-vs-encdec-steps").set_value(50)
-    at.button[0].click().run()  # the form's Run: trains, drawing its progress as it goes
-    assert not at.exception and not at.error
-    at.run()  # a rerun takes the result from the cache, which must not replay the progress bar
-    assert not at.exception and not at.error, [e.value for e in at.error]
-    assert at.success or at.get("vega_lite_chart")
+    next(b for b in at.button if b.label == "Run").click().run()  # real training, in the queue
+    deadline = time.monotonic() + 300
+    while not (at.success or at.error):
+        assert time.monotonic() < deadline
+        time.sleep(1)
+        at.run()  # what the page's fragment does every second
+        assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    at.run()  # a rerun draws the finished result again, without training
+    assert not at.exception and not at.error and not at.get("progress")
+    assert at.success and at.get("vega_lite_chart")
 
 
 def test_a_demo_in_chinese_has_chinese_headers_axis_titles_and_legend(env):
@@ -103,11 +111,12 @@ def test_an_analytic_demo_in_chinese_has_chinese_table_cells_and_check_details(e
 
 
 def _progress_page(text, curve):
-    import streamlit as st
+    from studyapp.app.demo_view import draw_run
+    from studyapp.demos import REGISTRY
+    from studyapp.demos.runs import Run
 
-    from studyapp.app.demo_view import draw_progress
-
-    draw_progress(st.progress(0.0), st.empty(), "zh", 0.5, text, curve)
+    run = Run(REGISTRY["gpt-train"], {}, state="running", done=0.5, text=text, curve=curve)
+    draw_run(run, 0, "zh")
 
 
 def test_the_live_training_progress_reads_in_chinese():
@@ -150,3 +159,25 @@ def test_the_live_training_progress_reads_in_chinese():
     assert sorted(series.to_pylist()) == sorted(
         ["训练损失", "验证损失", "均匀分布基线", "一元（unigram）基线", "二元（bigram）基线"]
     )
+
+
+def test_demo_tables_and_checks_read_in_chinese_without_raw_names(env):
+    at = open_app(demo="param-count", lang="zh")
+    assert not at.exception
+    [table] = at.dataframe
+    assert list(table.value.columns) == ["部分", "按公式计算", "真实模型（meta 设备）", "占比"]
+    checks = [s.value for s in at.success]
+    assert checks and all(". " not in c for c in checks)  # joined with "。", not an ASCII ". "
+    assert any("一致。合计 124,439,808 对 124,439,808" in c for c in checks)
+    at = open_app(demo="param-count")
+    assert any("agree on every part. total 124,439,808" in s.value for s in at.success)
+
+
+def test_check_lines_join_claim_and_detail_in_the_learners_language():
+    from minimodels.results import Check
+    from studyapp.app.demo_view import check_text
+
+    check = Check({"en": "It holds.", "zh": "成立。"}, True, {"en": "max 0", "zh": "最大 0"})
+    assert check_text(check, "en") == "It holds. max 0"
+    assert check_text(check, "zh") == "成立。最大 0"
+    assert check_text(Check({"en": "It holds", "zh": "成立"}, True), "zh") == "成立"

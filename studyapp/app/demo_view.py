@@ -5,7 +5,6 @@ Only pages that show a demo import this module, and torch is imported only when 
 
 from __future__ import annotations
 
-import contextvars
 import traceback
 
 import altair as alt
@@ -15,7 +14,6 @@ import streamlit as st
 from minimodels.results import (
     Check,
     Heatmap,
-    Label,
     Lines,
     Metric,
     Table,
@@ -26,6 +24,7 @@ from minimodels.results import (
 from studyapp.app.i18n import tr
 from studyapp.app.widgets import plain
 from studyapp.demos import (
+    REGISTRY,
     ChoiceParam,
     Demo,
     DemoParamError,
@@ -35,16 +34,16 @@ from studyapp.demos import (
     run_demo,
     source_of,
 )
+from studyapp.demos.runs import QueueFull, Run, TrainingQueue, run_key
 
 # Neutral colours first: the first category is usually "nothing happened", and red reads as an error.
 STRIP_COLOURS = ["gray", "blue", "orange", "green", "violet", "red", "rainbow"]
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
-def _trained(demo_id: str, params: tuple, _demo: Demo, _progress=None) -> list:
-    """Training demos: one run per parameter set for the whole server, even when several
-    sessions ask at once (the cache holds a lock per key)."""
-    return run_demo(_demo, dict(params), _progress)
+@st.cache_resource(show_spinner=False)
+def training_queue() -> TrainingQueue:
+    """The server's one queue of training runs, shared by every session."""
+    return TrainingQueue()
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -140,61 +139,120 @@ def render_part(part, lang: str) -> None:
         st.markdown(label(part.markdown, lang))
     elif isinstance(part, Check):
         icon = ":material/check_circle:" if part.passed else ":material/cancel:"
-        (st.success if part.passed else st.error)(
-            f"{label(part.claim, lang)}. {label(part.detail, lang)}".strip(), icon=icon
-        )
+        (st.success if part.passed else st.error)(check_text(part, lang), icon=icon)
+
+
+def check_text(part: Check, lang: str) -> str:
+    """The claim and its detail as one line, joined as `lang` writes it ("。" in Chinese)."""
+    claim = label(part.claim, lang).rstrip(" .。")
+    detail = label(part.detail, lang).strip()
+    return tr("check_line", lang, claim=claim, detail=detail) if detail else claim
 
 
 def render_demo(demo: Demo, lang: str, key: str) -> None:
-    """Parameters, result and source of `demo`; `key` keeps widgets apart when shown twice."""
+    """Parameters, result and source of `demo`; `key` keeps widgets apart when shown twice.
+
+    An analytic demo computes at once. A training demo trains only when Run is pressed, in the
+    server's queue (`studyapp.demos.runs`), so that reruns of the page never restart it."""
     st.markdown(f"#### {label(demo.title, lang)}")
     st.markdown(label(demo.explanation, lang))
+    if demo.trains:
+        _training_demo(demo, lang, key)
+        return
     with st.form(f"{key}-form", border=True):
         values = {p.name: _widget(p, lang, f"{key}-{p.name}") for p in demo.params}
         st.form_submit_button(tr("run_demo", lang), type="primary", icon=":material/play_arrow:")
     try:
         params = demo.check_params(values)
-    except DemoParamError as err:
-        st.error(tr("bad_param", lang, error=err))
-        return
-    frozen = tuple(sorted(params.items()))
-    try:
-        if demo.trains:
-            bar = st.progress(0.0, text=tr("training", lang))
-            chart = st.empty()
-
-            # Drawn in the caller's context, so the cache does not record the progress bar as
-            # part of the result (it could not replay elements made outside the cached function).
-            outside = contextvars.copy_context()
-
-            def progress(done: float, text: Label, curve: Lines | None = None) -> None:
-                outside.run(draw_progress, bar, chart, lang, done, text, curve)
-
-            parts = _trained(demo.id, frozen, demo, progress)
-            bar.empty()
-            chart.empty()
-        else:
-            with st.spinner(tr("computing", lang)):
-                parts = _computed(demo.id, frozen, demo)
+        with st.spinner(tr("computing", lang)):
+            parts = _computed(demo.id, tuple(sorted(params.items())), demo)
     except DemoParamError as err:
         st.error(tr("bad_param", lang, error=err))
         return
     except Exception as err:  # a demo bug must not take the page down
-        st.error(tr("demo_failed", lang, error=f"{type(err).__name__}: {err}"))
-        with st.expander(tr("details", lang)):
-            st.code(traceback.format_exc(), language=None)
+        _failure(f"{type(err).__name__}: {err}", traceback.format_exc(), lang)
         return
+    render_parts(parts, lang)
+    _code(demo, lang)
+
+
+def _training_demo(demo: Demo, lang: str, key: str) -> None:
+    """The parameters beside the run: its place in line, its live curve, then its result."""
+    settings, output = st.columns([1, 2], gap="medium")
+    with settings, st.form(f"{key}-form", border=True):
+        values = {p.name: _widget(p, lang, f"{key}-{p.name}") for p in demo.params}
+        pressed = st.form_submit_button(
+            tr("run_demo", lang), type="primary", icon=":material/play_arrow:"
+        )
+    with output:
+        try:
+            params = demo.check_params(values)
+        except DemoParamError as err:
+            st.error(tr("bad_param", lang, error=err))
+            return
+        queue = training_queue()
+        if pressed:
+            try:
+                queue.submit(demo, params)
+            except QueueFull:
+                st.warning(tr("queue_full", lang, n=queue.max_waiting))
+                return
+        run = queue.find(demo, params)
+        if run is None:
+            st.info(tr("press_run", lang), icon=":material/play_arrow:")
+        elif not run.over:
+            _follow(run_key(demo, params), lang)
+        elif run.state == "failed":
+            _failure(run.error.strip().splitlines()[-1], run.error, lang)
+        else:
+            render_parts(run.parts, lang)
+    _code(demo, lang)
+
+
+@st.fragment(run_every=1.0)
+def _follow(key: tuple, lang: str) -> None:
+    """Redrawn every second on its own: the run's place in line, or its progress and curve;
+    the whole page reruns once the run is over, to draw the result."""
+    demo_id, params = key
+    queue = training_queue()
+    run = queue.find(REGISTRY[demo_id], dict(params))
+    if run is None or run.over:
+        st.rerun(scope="app")
+    draw_run(run, queue.ahead_of(run), lang)
+
+
+def draw_run(run: Run, ahead: int, lang: str) -> None:
+    """A run that is not over: how many runs train before it, or its progress and live curve."""
+    if run.state == "waiting" and ahead:
+        st.info(tr("queued", lang, n=ahead), icon=":material/hourglass_top:")
+        return
+    text = label(run.text, lang) if run.text else tr("training", lang)
+    st.progress(run.done, text=text)
+    if run.curve is not None:
+        render_part(run.curve, lang)
+
+
+def render_parts(parts: list, lang: str) -> None:
+    """A demo's result: every part in order, its metrics together in a row at the end."""
     metrics = [p for p in parts if isinstance(p, Metric)]
     for part in parts:
-        if isinstance(part, Metric):
-            continue
-        render_part(part, lang)
+        if not isinstance(part, Metric):
+            render_part(part, lang)
     if metrics:
         for col, metric in zip(
             st.columns(min(4, len(metrics))) * len(metrics), metrics, strict=False
         ):
             with col:
                 render_part(metric, lang)
+
+
+def _failure(summary: str, trace: str, lang: str) -> None:
+    st.error(tr("demo_failed", lang, error=summary))
+    with st.expander(tr("details", lang)):
+        st.code(trace, language=None)
+
+
+def _code(demo: Demo, lang: str) -> None:
     with st.expander(tr("show_code", lang), icon=":material/code:"):
         st.caption(f"`{demo.compute.partition(':')[0].replace('.', '/')}.py`")
         st.code(source_of(demo), language="python", line_numbers=True)
@@ -209,12 +267,3 @@ def table_frame(part: Table, lang: str = "en") -> pd.DataFrame:
         if frame[column].dtype == object:
             frame[column] = frame[column].map(str)
     return frame
-
-
-def draw_progress(bar, chart, lang: str, done: float, text: Label, curve: Lines | None) -> None:
-    """One progress report of a training demo: the bar with its text, and the curve so far drawn
-    in `chart` (an `st.empty`) like the demo's final chart, both in `lang`."""
-    bar.progress(min(max(done, 0.0), 1.0), text=label(text, lang))
-    if curve is not None:
-        with chart.container():
-            render_part(curve, lang)
