@@ -112,7 +112,7 @@ def run(
     unmasked = torch.softmax(row, -1)
     fully_masked = Table(
         columns=[
-            "key",
+            {"en": "key", "zh": "键（key）"},
             {"en": "no mask", "zh": "无掩码"},
             {"en": "-inf added", "zh": "加 -inf"},
             {"en": "-10000 added", "zh": "加 -10000"},

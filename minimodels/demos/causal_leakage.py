@@ -49,9 +49,9 @@ def run(sentence: str, position: int = 10, seed: int = 0) -> list:
         Table(
             columns=[
                 {"en": "position", "zh": "位置"},
-                "token",
-                "GPT max |Δlogit|",
-                "BERT max |Δlogit|",
+                {"en": "token", "zh": "token（词元）"},
+                {"en": "GPT max |Δlogit|", "zh": "GPT 最大 |Δlogit|"},
+                {"en": "BERT max |Δlogit|", "zh": "BERT 最大 |Δlogit|"},
             ],
             rows=[
                 [

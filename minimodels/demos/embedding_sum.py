@@ -77,7 +77,7 @@ def run(sentence_a: str, sentence_b: str, width: int = 32, seed: int = 0) -> lis
         Table(
             columns=[
                 {"en": "position", "zh": "位置"},
-                "token",
+                {"en": "token", "zh": "token（词元）"},
                 {"en": "segment", "zh": "段"},
                 {"en": "token emb[:3]", "zh": "token 嵌入[:3]"},
                 {"en": "segment emb[:3]", "zh": "段嵌入[:3]"},

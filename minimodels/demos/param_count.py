@@ -81,8 +81,8 @@ def run(preset: str = "gpt2-small") -> list:
         Table(
             columns=[
                 {"en": "part", "zh": "部分"},
-                "count_params",
-                "count_params_meta",
+                {"en": "by the formula", "zh": "按公式计算"},
+                {"en": "real model (meta device)", "zh": "真实模型（meta 设备）"},
                 {"en": "share", "zh": "占比"},
             ],
             rows=rows,
