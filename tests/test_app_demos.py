@@ -181,3 +181,11 @@ def test_check_lines_join_claim_and_detail_in_the_learners_language():
     assert check_text(check, "en") == "It holds. max 0"
     assert check_text(check, "zh") == "成立。最大 0"
     assert check_text(Check({"en": "It holds", "zh": "成立"}, True), "zh") == "成立"
+
+
+def test_the_questions_a_demo_proves_are_same_tab_links_keeping_the_language(env):
+    at = open_app(demo="mlm-loss", lang="zh")
+    assert not at.exception
+    [link] = [p for p in at.get("page_link") if p.proto.page == "question"]
+    assert link.proto.label == "为什么 BERT 不能从左到右生成文本？"
+    assert "q=sample-question" in link.proto.query_string and "lang=zh" in link.proto.query_string

@@ -8,6 +8,7 @@ import streamlit as st
 from studyapp.app import widgets
 from studyapp.app.demo_view import label, render_demo
 from studyapp.app.i18n import tr
+from studyapp.bank.search import title_of
 from studyapp.demos import REGISTRY
 
 lang = widgets.language()
@@ -22,13 +23,15 @@ chosen = st.selectbox(
     key="demo_pick",
 )
 st.query_params["demo"] = chosen
+render_demo(REGISTRY[chosen], lang, key=f"demos-{chosen}")
+# Below the demo, so that its parameters and live curve stay at the top of the page.
 questions = [q for q in widgets.bank(lang).questions.values() if q.demo == chosen]
 if questions:
-    st.caption(
-        tr("demo_questions", lang)
-        + " "
-        + " · ".join(
-            f"[{getattr(q.question, lang).strip()[:80]}](question?q={q.id})" for q in questions
+    st.markdown(f"**{tr('demo_questions', lang)}**")
+    for q in questions:
+        st.page_link(
+            "pages/question.py",
+            label=title_of(getattr(q.question, lang)),
+            icon=":material/arrow_forward:",
+            query_params=widgets.link_params(lang, q=q.id),
         )
-    )
-render_demo(REGISTRY[chosen], lang, key=f"demos-{chosen}")
