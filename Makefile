@@ -7,7 +7,7 @@ TORCH_INDEX ?=
 TORCH_PIN := torch==2.13.0
 PIP := $(PY) -m pip install --quiet
 
-.PHONY: run test install install-dev chromium
+.PHONY: run test install install-dev system-packages
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -28,13 +28,17 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(VENV)/bin/studyapp $(ARGS)
 
-# Browser tests drive Debian's Chromium; install it when we may (root with apt), else they skip.
-chromium:
-	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+# Browser tests drive Debian's Chromium; code exercises run inside bubblewrap. Install them when
+# we may (root with apt), else those tests skip (and fail under CI=true).
+SYSTEM_PACKAGES := chromium fonts-noto-cjk bubblewrap
+system-packages:
+	@if [ ! -x /usr/bin/chromium ] || ! command -v bwrap >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+		fi; \
 	fi
 
-test: install-dev chromium
+test: install-dev system-packages
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports

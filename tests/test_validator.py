@@ -76,6 +76,7 @@ CASES: dict[str, tuple[str | bytes, list[str]]] = {
         [f"{F}:11:Q010"],
     ),
     "Q011": (replace_line(VALID, 11, r"  en: Train $\rule{5000em}{5000em}$."), [f"{F}:11:Q011"]),
+    "Q012": (replace_line(VALID, 4, "type: code"), [f"{F}:4:Q012"]),
     "B002": (
         replace_line(VALID, 17, "related: [sample-question, no-such-question]"),
         [f"{F}:17:B002", f"{F}:17:B002"],

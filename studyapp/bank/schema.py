@@ -10,12 +10,17 @@ here, so that the validator can report them under those rule ids instead of a ge
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 KEBAB_CASE = r"^[a-z0-9]+(-[a-z0-9]+)*$"
-QuestionType = Literal["recall", "choice", "numeric"]
+QuestionType = Literal["recall", "choice", "numeric", "code"]
+# How a code exercise's test checks the learner's function (the runner's check library).
+TestKind = Literal[
+    "example", "dtype_kept", "inputs_unchanged", "prefix_invariance", "proportions", "random"
+]
+REFERENCE = r"^minimodels(\.\w+)+:\w+$"
 
 
 class _Strict(BaseModel):
@@ -59,6 +64,74 @@ class Source(_Strict):
     )
 
 
+class Limits(_Strict):
+    cpu_s: float = Field(default=10, gt=0, le=30)
+    wall_s: float = Field(default=15, gt=0, le=60)
+    memory_mb: int = Field(default=1024, ge=64, le=4096)
+
+
+class Compare(_Strict):
+    """Tolerances for floating-point results; inputs and the reference run in float64."""
+
+    rtol: float = Field(default=1e-7, ge=0)
+    atol: float = Field(default=1e-10, ge=0)
+
+
+class CodeTest(_Strict):
+    """One test, in teaching order; its id is permanent and never reused for another check."""
+
+    id: str = Field(pattern=KEBAB_CASE)
+    kind: TestKind = "example"
+    visible: bool = Field(
+        default=False, description='Run by "Run examples"; shown before a submit.'
+    )
+    name: Text | None = None
+    inputs: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Argument name -> a literal, {tensor: [...], dtype}, {randn: [dims]}, "
+        "{rand: [dims]}, {randint: [low, high, [dims]]}, {randbool: [dims], p} or {dim: name}; "
+        "dims are numbers or names drawn by `dims`.",
+    )
+    seed: int = 0
+    expect: Any = Field(default=None, description="A literal result; else the reference's.")
+    dims: dict[str, tuple[int, int]] | None = Field(
+        default=None, description="kind random: the range of each named dimension."
+    )
+    dims_fixed: dict[str, int] = Field(default_factory=dict)
+    max_examples: int = Field(default=25, ge=1, le=100)
+    perturb: list[str] | None = Field(default=None, description="kind prefix_invariance.")
+    axis: int = -2
+    position: int = 1
+    categories: str | None = Field(
+        default=None, pattern=REFERENCE, description="kind proportions: module:function."
+    )
+    expect_shares: dict[str, float] | None = None
+    sigmas: float = 5
+
+
+class Mistake(_Strict):
+    """A classic wrong solution, recognised when a submission's output equals its output."""
+
+    id: str = Field(pattern=KEBAB_CASE)
+    code: str = Field(min_length=1)
+    message: Text
+
+
+class CodeExercise(_Strict):
+    entry: str = Field(pattern=r"^[A-Za-z_]\w*$", description="The function the tests call.")
+    starter: str = Field(min_length=1)
+    solution: str = Field(min_length=1, description="Shown after solving; passes every test.")
+    reference: str = Field(
+        pattern=REFERENCE,
+        description="The minimodels function the tests compare with: the live code learners read.",
+    )
+    tests: list[CodeTest] = Field(min_length=1)
+    mistakes: list[Mistake] = Field(default_factory=list)
+    hints: list[Text] = Field(default_factory=list, description="Revealed one at a time.")
+    limits: Limits = Field(default_factory=Limits)
+    compare: Compare = Field(default_factory=Compare)
+
+
 class Question(_Strict):
     id: str = Field(
         pattern=KEBAB_CASE, description="Kebab-case, equals the file stem, never reused."
@@ -71,6 +144,7 @@ class Question(_Strict):
     answer: Text
     choices: list[Choice] | None = Field(default=None, description="Only for type: choice.")
     numeric: Numeric | None = Field(default=None, description="Only for type: numeric.")
+    code: CodeExercise | None = Field(default=None, description="Only for type: code.")
     demo: str | None = Field(default=None, description="Id of a registered live demo.")
     sources: list[Source] = Field(min_length=1)
     related: list[str] = Field(default_factory=list, description="Ids of related questions.")
@@ -83,6 +157,12 @@ class Question(_Strict):
         ]
         for i, choice in enumerate(self.choices or []):
             found += [(("choices", i, "text"), choice.text), (("choices", i, "why"), choice.why)]
+        if self.code:
+            found += [(("code", "hints", i), hint) for i, hint in enumerate(self.code.hints)]
+            found += [
+                (("code", "mistakes", i, "message"), m.message)
+                for i, m in enumerate(self.code.mistakes)
+            ]
         return [
             (loc + (lang,), getattr(text, lang)) for loc, text in found for lang in ("en", "zh")
         ]

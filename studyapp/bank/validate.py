@@ -48,6 +48,8 @@ RULES: dict[str, str] = {
     "third-party requests",
     "Q011": "no KaTeX commands that blow up sizes or define macros (`\\rule`, `\\kern`, "
     "`\\Huge`, `\\def`, ...)",
+    "Q012": "a code question has `code` (unique test and mistake ids, a visible test, a reference "
+    "function that exists in minimodels); others have none",
     "B001": "ids are unique across the bank",
     "B002": "`related` ids exist in the bank and are not the question itself",
 }
@@ -200,6 +202,7 @@ def check_question(doc: YamlFile, q: Question, known_demos: set[str] | None) -> 
                 ("numeric",), "Q007", f"`numeric` is only for numeric questions, not {q.type}"
             )
         )
+    found += _check_code(doc, q)
     for i, source in enumerate(q.sources):
         if why := bad_url(source.url):
             found.append(doc.problem(("sources", i, "url"), "Q008", f"url {source.url!r} {why}"))
@@ -227,6 +230,33 @@ def check_question(doc: YamlFile, q: Question, known_demos: set[str] | None) -> 
             else "; none is registered yet"
         )
         found.append(doc.problem(("demo",), "Q009", f"demo {q.demo!r} is not registered{hint}"))
+    return found
+
+
+MINIMODELS = Path(__file__).resolve().parents[2] / "minimodels"
+
+
+def _check_code(doc: YamlFile, q: Question) -> list[Problem]:
+    if q.type != "code":
+        if q.code is None:
+            return []
+        return [doc.problem(("code",), "Q012", f"`code` is only for code questions, not {q.type}")]
+    if q.code is None:
+        return [doc.problem(("type",), "Q012", "a code question needs `code`")]
+    found = []
+    for what, items in (("test", q.code.tests), ("mistake", q.code.mistakes)):
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            if item.id in seen:
+                loc = ("code", f"{what}s", i, "id")
+                found.append(doc.problem(loc, "Q012", f"{what} id {item.id!r} appears twice"))
+            seen.add(item.id)
+    if not any(t.visible for t in q.code.tests):
+        found.append(doc.problem(("code", "tests"), "Q012", "no test is `visible: true`"))
+    module, _, name = q.code.reference.partition(":")
+    source = MINIMODELS.parent.joinpath(*module.split(".")).with_suffix(".py")
+    if not source.is_file() or f"def {name}(" not in source.read_text(encoding="utf-8"):
+        found.append(doc.problem(("code", "reference"), "Q012", f"no function {name} in {module}"))
     return found
 
 
