@@ -97,6 +97,7 @@ def topic_link(topic: str, lang: str, *, where=None) -> None:
     (where or st).page_link(
         "pages/quiz.py",
         label=literal(topic_label(topic, lang)),
+        icon=":material/quiz:",
         query_params=link_params(lang, topic=topic),
     )
 
@@ -133,9 +134,8 @@ _LAYOUT_CSS = """<style>
   [data-testid="stMetricValue"] { font-size: 1.5rem; }
 }
 @media (pointer: coarse) {
-  [data-testid="stRadio"] label[data-baseweb="radio"],
-  [data-testid="stCheckbox"] label[data-baseweb="checkbox"] {
-    min-height: 2.75rem; align-items: center; padding: 0.25rem 0; width: 100%;
+  [data-testid="stRadioOption"], [data-testid="stCheckbox"] label {
+    display: flex; min-height: 2.75rem; align-items: center; width: 100%;
   }
   button kbd { display: none !important; }
 }

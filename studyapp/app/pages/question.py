@@ -15,6 +15,9 @@ if q is None:
     st.warning(tr("unknown_question", lang, id=widgets.literal(qid or "")))
     st.page_link("pages/browse.py", label=tr("browse", lang), icon=":material/menu_book:")
     st.stop()
+# A link from one question to another stays on this page, and Streamlit then leaves the
+# browser's address as it was: writing `q` updates it, so a reload opens this question.
+st.query_params["q"] = q.id
 topic = widgets.literal(widgets.topic_label(q.topic, lang))
 st.caption(
     f"{topic} · {widgets.type_label(q.type, lang)} · {widgets.difficulty_label(q.difficulty, lang)}"
