@@ -5,6 +5,7 @@ built Markdown turns into, rather than comparing strings.
 """
 
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -170,3 +171,39 @@ def test_no_break_between_two_chinese_characters_survives_in_a_paragraph(lines):
 @given(st.text(st.characters(max_codepoint=0x7F), max_size=80))
 def test_text_without_wide_characters_is_unchanged(text):
     assert join_cjk_breaks(text) == text
+
+
+# ---- units ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("unit", "lang", "shown"),
+    [
+        ("parameters", "en", "parameters"),
+        ("parameters", "zh", "个参数"),
+        ("million parameters", "zh", "百万个参数"),
+        ("× 10^23 FLOPs", "en", "× 10²³ FLOPs"),
+        ("× 10^23 FLOPs", "zh", "× 10²³ FLOPs"),
+        ("GB", "zh", "GB"),
+        ("tokens", "zh", "个词元"),
+    ],
+)
+def test_units_are_shown_in_the_language_with_powers_as_math(unit, lang, shown):
+    from studyapp.app.widgets import unit_label
+
+    assert unit_label(unit, lang) == shown
+
+
+def test_every_unit_in_the_bank_reads_in_chinese_or_is_a_symbol():
+    from studyapp.app.widgets import unit_label
+    from studyapp.bank.load import load_bank
+
+    bank = load_bank(Path(__file__).resolve().parents[1] / "questions")
+    units = {q.numeric.unit for q in bank.questions.values() if q.numeric}
+    assert len(units) > 10
+    latin_words = {
+        u: unit_label(u, "zh")
+        for u in units
+        if any(len(word) > 5 and word.isalpha() and word.islower() for word in unit_label(u, "zh").split())
+    }
+    assert not latin_words

@@ -229,7 +229,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "这段时间（{period}）内没有复习记录。选择更长的时间范围可查看更早的记录。",
     },
     "date": {"en": "Date", "zh": "日期"},
-    "rating": {"en": "Rating", "zh": "评分"},
     "topic_architecture": {"en": "Architecture", "zh": "模型结构"},
     "topic_attention": {"en": "Attention", "zh": "注意力机制"},
     "topic_bert": {"en": "BERT", "zh": "BERT"},
@@ -275,9 +274,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "接下来：明天有 {due} 道到期，另有最多 {new} 道新题。",
     },
     "learn_ahead_wait": {
-        "en": "{n} question(s) you rated Again or Hard come back within 20 minutes. "
+        "en": "{n} question(s) still being learnt come back within 20 minutes. "
         "The next one is due in {time} and appears here by itself.",
-        "zh": "你评为“重来”或“困难”的 {n} 道题会在 20 分钟内回来。下一道还有 {time} 到期，"
+        "zh": "{n} 道还在学习中的题会在 20 分钟内回来。下一道还有 {time} 到期，"
         "到时会自动出现在这里。",
     },
     "learn_ahead_now": {"en": "Study it now", "zh": "现在就学"},
@@ -341,6 +340,27 @@ STRINGS: dict[str, dict[str, str]] = {
         "problem below, then reload the page.",
         "zh": "问题解决之前不会保存任何内容，包括你刚才的作答。请先解决下面的问题，再刷新页面。",
     },
+}
+
+
+# Units of numeric answers in Chinese, by the unit the bank writes (or its part after a power of
+# ten, "× 10^23 FLOPs"). Symbols (GB, MiB, FLOPs, MACs) read the same in both languages.
+UNITS_ZH: dict[str, str] = {
+    "parameters": "个参数",
+    "million parameters": "百万个参数",
+    "million FLOPs per token": "百万 FLOPs/词元",
+    "tokens": "个词元",
+    "tokens per iteration": "个词元/迭代",
+    "token-passes": "词元·遍",
+    "% of all tokens": "%（占全部词元）",
+    "bytes": "字节",
+    "bits per byte": "比特/字节",
+    "nats": "奈特",
+    "entries": "个元素",
+    "hidden units": "个隐藏单元",
+    "positions": "个位置",
+    "probability": "（概率）",
+    "standard deviation": "个标准差",
 }
 
 

@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
-from studyapp.app.i18n import LANGUAGES, STRINGS, tr
+from studyapp.app.i18n import LANGUAGES, STRINGS, UNITS_ZH, tr
 from studyapp.app.text import join_cjk_breaks, link, literal
 from studyapp.bank.load import default_bank_dir, get_bank
 from studyapp.bank.schema import Question, Text
 from studyapp.bank.validate import Report
-from studyapp.progress.grading import format_number, format_unit
+from studyapp.progress.grading import format_number, format_unit, unit_scale
 from studyapp.progress.scheduling import Rating
 from studyapp.progress.store import Profile, ProgressStore, UnknownProfileError, default_db_path
 
@@ -110,6 +110,19 @@ def bank_text(text: Text, lang: str) -> str:
 def question_title(q: Question, lang: str) -> str:
     """The question's text on one line, for a link or a list."""
     return " ".join(bank_text(q.question, lang).split())
+
+
+def unit_label(unit: str, lang: str) -> str:
+    """A numeric answer's unit as shown in `lang`, its power of ten as math ("× 10²³ FLOPs")."""
+    shown = format_unit(unit)
+    if lang != "zh":
+        return shown
+    if unit.strip() in UNITS_ZH:
+        return UNITS_ZH[unit.strip()]
+    base = unit_scale(unit)[2]
+    if base in UNITS_ZH and shown.endswith(base):
+        return shown[: len(shown) - len(base)] + UNITS_ZH[base]
+    return shown
 
 
 def topic_label(topic: str, lang: str) -> str:
@@ -250,7 +263,7 @@ def render_answer(
                 "numeric_answer",
                 lang,
                 value=format_number(q.numeric.value),
-                unit=literal(format_unit(q.numeric.unit)),  # "× 10²³ FLOPs", never a caret
+                unit=literal(unit_label(q.numeric.unit, lang)),  # "× 10²³ FLOPs", never a caret
                 tolerance=format_number(q.numeric.tolerance),
             )
         )
