@@ -4,15 +4,20 @@ changes nothing; any input at all either imports or raises ProgressError (fuzzed
 from __future__ import annotations
 
 import json
+import random
+import threading
+import tomllib
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from studyapp.progress import store as store_module
 from studyapp.progress.records import check_name
-from studyapp.progress.store import ProgressError, ProgressStore
-from studyapp.progress.transfer import parse_export
+from studyapp.progress.store import IMPORT_ATTEMPTS, ProgressError, ProgressStore
+from studyapp.progress.transfer import MAX_IMPORT_MB, parse_export
+from tests.bankfixtures import REPO
 
 GOOD_REVIEW = {
     "question_id": "bert-nsp",
@@ -222,3 +227,120 @@ def test_any_bytes_import_or_raise_progress_error(raw):
             s.import_progress(pid, raw)
         except ProgressError:
             assert s.review_count(pid) == 0
+
+
+# -- importing alongside other sessions ------------------------------------------------------
+
+
+def history(n: int, questions: int = 7, seed: int = 3) -> dict:
+    rng = random.Random(seed)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    return export(
+        *(
+            review(
+                question_id=f"q-{rng.randrange(questions)}",
+                reviewed_at=(start + timedelta(hours=7 * i)).isoformat(),
+                rating=rng.choice([1, 2, 3, 3, 4]),
+                duration_ms=rng.randrange(100, 60_000),
+                desired_retention=rng.choice([None, 0.85, 0.9]),
+            )
+            for i in range(n)
+        )
+    )
+
+
+def log_and_cards(store: ProgressStore, pid: int) -> tuple:
+    events = [
+        (e.question_id, e.reviewed_at, e.rating, e.state_before, e.desired_retention)
+        for e in store.reviews(pid)
+    ]
+    return events, {q: (r.card.to_dict(), r.reps, r.lapses) for q, r in store.cards(pid).items()}
+
+
+def test_planned_import_writes_what_replaying_inside_the_lock_writes(tmp_path, monkeypatch):
+    base, extra = history(300), history(200, seed=4)
+    results = []
+    for attempts in (IMPORT_ATTEMPTS, 0):  # 0: the fallback that does everything in the lock
+        monkeypatch.setattr(store_module, "IMPORT_ATTEMPTS", attempts)
+        with ProgressStore(tmp_path / f"{attempts}.db") as s:
+            pid = s.default_profile().id
+            s.record_review(
+                pid, "q-1", kind="recall", rating=1, reviewed_at=datetime(2024, 3, 1, tzinfo=UTC)
+            )
+            first = s.import_progress(pid, base)
+            second = s.import_progress(
+                pid, json.dumps(extra | {"reviews": extra["reviews"] + base["reviews"][:50]})
+            )
+            results.append((first, second, log_and_cards(s, pid)))
+            s.rebuild_cards(pid)
+            assert log_and_cards(s, pid) == results[-1][2]  # the same as a full replay
+    assert results[0] == results[1]
+    assert results[0][1].duplicates >= 50  # the 50 repeated, and any the two share by chance
+
+
+def test_a_review_recorded_while_the_import_is_planned_is_kept(tmp_path, monkeypatch):
+    db = tmp_path / "p.db"
+    other = ProgressStore(db)
+    planned: list[float] = []
+
+    def review_meanwhile(fraction: float) -> None:
+        if fraction != 0.9:  # 0.9: a plan is made, not yet written
+            return
+        planned.append(fraction)
+        if len(planned) == 1:  # another device answers one of the file's questions now
+            when = datetime(2024, 2, 2, 1, tzinfo=UTC)
+            other.record_review(
+                other.default_profile().id, "q-2", kind="recall", rating=4, reviewed_at=when
+            )
+
+    with ProgressStore(db) as s:
+        pid = s.default_profile().id
+        result = s.import_progress(pid, history(120), progress=review_meanwhile)
+        assert len(planned) == 2  # the first plan was stale, so it was made again
+        assert result.added == 120
+        assert s.review_count(pid) == 121
+        kept = log_and_cards(s, pid)
+        s.rebuild_cards(pid)
+        assert log_and_cards(s, pid) == kept
+    other.close()
+
+
+def test_other_sessions_review_while_an_import_is_planned(tmp_path):
+    """While the merged cards are computed, neither this store's lock nor the database's write
+    lock is held: a session sharing the store and another process's store both record."""
+    db = tmp_path / "p.db"
+    other = ProgressStore(db, timeout=0.05)  # would fail with "database is locked" if held
+    recorded: list[str] = []
+    fractions: list[float] = []
+
+    def on_progress(fraction: float) -> None:
+        fractions.append(fraction)
+        if 0.1 < fraction < 0.9 and not recorded:
+            session = threading.Thread(
+                target=lambda: recorded.append(
+                    str(s.record_review(pid, "shared", kind="recall", rating=3).review_id)
+                )
+            )
+            session.start()
+            session.join(30)  # returns at once unless this thread's store lock blocks it
+            assert recorded, "another session sharing the store was held up by the import"
+            other.record_review(other.default_profile().id, "elsewhere", kind="recall", rating=3)
+            recorded.append("other process")
+
+    with ProgressStore(db) as s:
+        pid = s.default_profile().id
+        s.import_progress(pid, history(400, questions=60), progress=on_progress)
+        assert len(recorded) == 2
+        assert fractions == sorted(fractions) and fractions[-1] == 1.0
+        assert s.review_count(pid) == 402
+    other.close()
+
+
+def test_upload_cap_matches_the_import_limit_and_fits_a_decade():
+    config = tomllib.loads((REPO / "studyapp/app/.streamlit/config.toml").read_text())
+    assert config["server"]["maxUploadSize"] == MAX_IMPORT_MB
+    day = review(question_id="attention-causal-mask-entry-count", kind="choice", correct=True)
+    decade = json.dumps(export(*[day] * (30 * 3653)), ensure_ascii=False, indent=1)
+    assert len(decade) < MAX_IMPORT_MB * 1024 * 1024
+    with pytest.raises(ProgressError, match=f"over {MAX_IMPORT_MB} MB"):
+        parse_export(" " * (MAX_IMPORT_MB * 1024 * 1024 + 1))

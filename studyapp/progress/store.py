@@ -26,8 +26,9 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,7 @@ __all__ = [
 
 DB_ENV = "STUDYAPP_DB"
 BUSY_TIMEOUT_S = 30.0
+IMPORT_ATTEMPTS = 3
 
 
 def default_db_path() -> Path:
@@ -639,32 +641,21 @@ class ProgressStore:
             "ORDER BY reviewed_at, rating, id",
             (profile, question_id),
         ).fetchall()
-        card: Card | None = None
-        reps = lapses = 0
-        for row in rows:
-            before = None if card is None else int(card.state)
-            if row["state_before"] != before:
-                conn.execute(
-                    "UPDATE reviews SET state_before = ? WHERE id = ?", (before, row["id"])
-                )
-            rating = Rating(row["rating"])
-            card = apply_rating(
-                card,
-                question_id,
-                rating,
-                from_iso(row["reviewed_at"]),
-                desired_retention=row["desired_retention"],
-                duration_ms=row["duration_ms"],
-            )
-            reps += 1
-            lapses += before == State.Review and rating == Rating.Again
-        if card is None:
+        rec, befores = replayed(question_id, rows)
+        conn.executemany(
+            "UPDATE reviews SET state_before = ? WHERE id = ?",
+            [
+                (b, row["id"])
+                for row, b in zip(rows, befores, strict=True)
+                if row["state_before"] != b
+            ],
+        )
+        if rec is None:
             conn.execute(
                 "DELETE FROM cards WHERE profile_id = ? AND question_id = ?",
                 (profile, question_id),
             )
             return None
-        rec = CardRecord(question_id, card, reps, lapses)
         cls._put_card(conn, profile, rec)
         return rec
 
@@ -709,41 +700,206 @@ class ProgressStore:
         return json.dumps(self.export_profile(profile, now=now), ensure_ascii=False, indent=1)
 
     def import_progress(
-        self, profile: int, data: dict | str | bytes, *, apply_settings: bool = False
+        self,
+        profile: int,
+        data: dict | str | bytes,
+        *,
+        apply_settings: bool = False,
+        progress: Callable[[float], None] | None = None,
     ) -> ImportResult:
         """Merge an export into `profile`: new reviews are added, known ones skipped, and the
         cards of every question that got a review are rebuilt by replaying its merged log.
 
         All or nothing: a malformed file raises `ProgressError` and changes nothing. With
         `apply_settings`, the file's language, retention and new-per-day replace the profile's.
+
+        Other sessions keep reviewing meanwhile: the file is checked and the merged cards are
+        computed from a snapshot without the write lock; the write is one short transaction,
+        planned again if the snapshot's reviews changed in between. `progress(fraction)` is
+        called as the work advances, for a progress bar.
         """
+        report = progress or (lambda fraction: None)
         reviews, settings = parse_export(data)
-        with self._write() as conn:
-            current = self._profile_in(conn, profile)
-            added = 0
-            touched: set[str] = set()
-            for r in reviews:
-                cur = conn.execute(
-                    "INSERT OR IGNORE INTO reviews (profile_id, question_id, kind, rating, "
-                    "correct, duration_ms, reviewed_at, desired_retention) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        profile,
-                        r["question_id"],
-                        r["kind"],
-                        r["rating"],
-                        r["correct"],
-                        r["duration_ms"],
-                        r["reviewed_at"],
-                        r["desired_retention"] or current.desired_retention,
-                    ),
+        report(0.1)
+        plan = None
+        for _ in range(IMPORT_ATTEMPTS):
+            plan = self._plan_import(profile, reviews, report)
+            report(0.9)
+            with self._write() as conn:
+                if self._import_snapshot(conn, profile, plan.question_ids) != plan.snapshot:
+                    continue  # a review of one of these questions came in: plan again
+                conn.executemany(
+                    "INSERT INTO reviews (profile_id, question_id, kind, rating, correct, "
+                    "duration_ms, reviewed_at, desired_retention, state_before) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    plan.new_rows,
                 )
-                if cur.rowcount:
-                    added += 1
-                    touched.add(r["question_id"])
-            for question_id in sorted(touched):
-                self._replay_in(conn, profile, question_id)
-            if apply_settings and settings:
-                for column, value in settings.items():
-                    conn.execute(f"UPDATE profiles SET {column} = ? WHERE id = ?", (value, profile))
-        return ImportResult(added, len(reviews) - added, len(touched))
+                conn.executemany(
+                    "UPDATE reviews SET state_before = ? WHERE id = ?", plan.state_updates
+                )
+                for rec in plan.cards:
+                    self._put_card(conn, profile, rec)
+                self._apply_imported_settings(conn, profile, settings, apply_settings)
+                break
+        else:  # the questions kept changing: do it all under the lock
+            with self._write() as conn:
+                plan = self._import_in(conn, profile, reviews)
+                self._apply_imported_settings(conn, profile, settings, apply_settings)
+        report(1.0)
+        added = len(plan.new_rows)
+        return ImportResult(added, len(reviews) - added, len(plan.cards))
+
+    @staticmethod
+    def _apply_imported_settings(
+        conn: sqlite3.Connection, profile: int, settings: dict[str, Any], apply: bool
+    ) -> None:
+        if apply:
+            for column, value in settings.items():  # column names come from parse_export
+                conn.execute(f"UPDATE profiles SET {column} = ? WHERE id = ?", (value, profile))
+
+    @staticmethod
+    def _import_snapshot(conn: sqlite3.Connection, profile: int, question_ids: str) -> tuple:
+        """What an import's plan depends on: the profile's retention and every review of the
+        file's questions (`question_ids` as a JSON list), in log order."""
+        retention = ProgressStore._profile_in(conn, profile).desired_retention
+        rows = conn.execute(
+            "SELECT id, question_id, rating, reviewed_at, desired_retention, duration_ms, "
+            "state_before FROM reviews WHERE profile_id = ? AND question_id IN "
+            "(SELECT value FROM json_each(?)) ORDER BY question_id, reviewed_at, rating, id",
+            (profile, question_ids),
+        ).fetchall()
+        return retention, tuple(tuple(row) for row in rows)
+
+    @contextmanager
+    def _snapshot_connection(self) -> Iterator[sqlite3.Connection]:
+        """A connection of its own for long reads, so that they hold up no other session."""
+        if str(self.path) == ":memory:":  # one connection sees an in-memory database
+            with self._read() as conn:
+                yield conn
+            return
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        try:
+            conn.execute("BEGIN")
+            yield conn
+        except sqlite3.Error as err:
+            raise unusable(self.path, err) from err
+        finally:
+            conn.close()
+
+    def _plan_import(
+        self, profile: int, reviews: list[dict], report: Callable[[float], None]
+    ) -> _ImportPlan:
+        question_ids = json.dumps(sorted({r["question_id"] for r in reviews}))
+        with self._snapshot_connection() as conn:
+            snapshot = self._import_snapshot(conn, profile, question_ids)
+        retention, rows = snapshot
+        columns = ("id", "question_id", "rating", "reviewed_at", "desired_retention")
+        columns += ("duration_ms", "state_before")
+        logs: dict[str, list[dict]] = {}
+        for row in rows:
+            logs.setdefault(row[1], []).append(dict(zip(columns, row, strict=True)))
+        known = {
+            (r["question_id"], r["reviewed_at"], r["rating"]) for log in logs.values() for r in log
+        }
+        new: dict[str, list[dict]] = {}
+        for r in reviews:
+            key = (r["question_id"], r["reviewed_at"], r["rating"])
+            if key not in known:  # already recorded, or twice in the file
+                known.add(key)
+                new.setdefault(r["question_id"], []).append(
+                    {**r, "id": None, "desired_retention": r["desired_retention"] or retention}
+                )
+        plan = _ImportPlan(question_ids, snapshot)
+        for done, (question_id, added) in enumerate(sorted(new.items())):
+            log = sorted(
+                logs.get(question_id, []) + added, key=lambda r: (r["reviewed_at"], r["rating"])
+            )
+            rec, befores = replayed(question_id, log)
+            for r, before in zip(log, befores, strict=True):
+                if r["id"] is None:
+                    plan.new_rows.append(
+                        (
+                            profile,
+                            question_id,
+                            r["kind"],
+                            r["rating"],
+                            r["correct"],
+                            r["duration_ms"],
+                            r["reviewed_at"],
+                            r["desired_retention"],
+                            before,
+                        )
+                    )
+                elif r["state_before"] != before:
+                    plan.state_updates.append((before, r["id"]))
+            assert rec is not None
+            plan.cards.append(rec)
+            if done % 20 == 0:
+                report(0.1 + 0.8 * done / len(new))
+        return plan
+
+    def _import_in(
+        self, conn: sqlite3.Connection, profile: int, reviews: list[dict]
+    ) -> _ImportPlan:
+        """The whole import inside one write transaction (the fallback of `import_progress`)."""
+        retention = self._profile_in(conn, profile).desired_retention
+        plan = _ImportPlan("", ())
+        touched: set[str] = set()
+        for r in reviews:
+            row = (
+                profile,
+                r["question_id"],
+                r["kind"],
+                r["rating"],
+                r["correct"],
+                r["duration_ms"],
+                r["reviewed_at"],
+                r["desired_retention"] or retention,
+            )
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO reviews (profile_id, question_id, kind, rating, "
+                "correct, duration_ms, reviewed_at, desired_retention) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+            if cur.rowcount:
+                plan.new_rows.append(row)
+                touched.add(r["question_id"])
+        plan.cards = [self._replay_in(conn, profile, q) for q in sorted(touched)]
+        return plan
+
+
+@dataclass
+class _ImportPlan:
+    """What an import will write, computed from `snapshot` (see `_import_snapshot`)."""
+
+    question_ids: str
+    snapshot: tuple
+    new_rows: list[tuple] = field(default_factory=list)
+    state_updates: list[tuple[int | None, int]] = field(default_factory=list)
+    cards: list[CardRecord] = field(default_factory=list)
+
+
+def replayed(question_id: str, log) -> tuple[CardRecord | None, list[int | None]]:
+    """One question's reviews (rows with rating, reviewed_at, desired_retention, duration_ms, in
+    log order) replayed through the scheduler: the card after them (None if there are none) and
+    the state the card was in before each review (None for the first)."""
+    card: Card | None = None
+    reps = lapses = 0
+    befores: list[int | None] = []
+    for row in log:
+        before = None if card is None else int(card.state)
+        befores.append(before)
+        rating = Rating(row["rating"])
+        card = apply_rating(
+            card,
+            question_id,
+            rating,
+            from_iso(row["reviewed_at"]),
+            desired_retention=row["desired_retention"],
+            duration_ms=row["duration_ms"],
+        )
+        reps += 1
+        lapses += before == State.Review and rating == Rating.Again
+    return (None if card is None else CardRecord(question_id, card, reps, lapses)), befores

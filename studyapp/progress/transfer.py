@@ -31,6 +31,8 @@ EXPORT_VERSION = 1
 # review overflows every later scheduling, a year-1 one makes Statistics build 739,000 day rows.
 EARLIEST_REVIEW = datetime(2000, 1, 1, tzinfo=UTC)
 CLOCK_SKEW = timedelta(days=1)
+# A decade at 30 reviews a day is 110,000 reviews, 25 MB as exported (228 bytes a review).
+MAX_IMPORT_MB = 25
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -130,6 +132,10 @@ def parse_export(
     """
     now = now or datetime.now(UTC)
     if isinstance(data, (str, bytes, bytearray)):
+        if len(data) > MAX_IMPORT_MB * 1024 * 1024:
+            raise ProgressError(
+                f"the file is over {MAX_IMPORT_MB} MB, larger than any real progress export"
+            )
         data = load_json(data)
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
         raise ProgressError(f"not a studyapp progress export (format must be {EXPORT_FORMAT!r})")
