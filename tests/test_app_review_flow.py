@@ -90,7 +90,7 @@ def test_wrong_answers_come_back_within_minutes_with_a_countdown_then_a_summary(
     click(at, "Again ·")  # due again in a minute
     assert "**Learning** 0]" in counters(at)  # not due yet: counted down instead
     [info] = at.info
-    assert "1 question(s) you rated Again or Hard come back within 20 minutes" in info.value
+    assert "1 question(s) still being learnt come back within 20 minutes" in info.value
     assert "due in 1:00" in info.value or "due in 0:5" in info.value
     assert [s.value for s in at.subheader] == ["This session"]
     metrics = {m.label: m.value for m in at.metric}

@@ -72,7 +72,7 @@ _PAGE_HELPERS = """
     let index = "123456789".indexOf(key);
     if (index < 0 && key.length === 1) index = "abcdefghi".indexOf(key);
     const options = box.querySelectorAll(
-      'label[data-baseweb="radio"], label[data-baseweb="checkbox"]');
+      '[data-testid="stRadioOption"] input, [data-testid="stCheckbox"] input');
     if (index >= 0 && index < options.length) {
       event.preventDefault(); event.stopImmediatePropagation(); options[index].click();
     }
@@ -156,6 +156,12 @@ def _rerate(state: dict, rating: int) -> None:
     if state.get("review_id") is not None:
         rec = widgets.store().change_rating(state["profile_id"], state["review_id"], rating)
         state["due"] = rec.card.due.isoformat()
+
+
+def _row(bar):
+    """A row of buttons that shares the width and wraps on a phone instead of stacking (columns
+    would put each button on a line of its own and fill the screen)."""
+    return bar.container(horizontal=True, gap="small")
 
 
 def _intervals(q: Question, lang: str, reschedule: bool) -> dict[Rating, str]:
@@ -245,12 +251,12 @@ def _recall(
         widgets.render_answer(q, lang, report=None, show_demo=show_demo)
         labels = _intervals(q, lang, reschedule)
         bar = st.container(key=f"ratingbar-{key}")
-        cols = bar.columns(4)
-        for col, rating in zip(cols, RATINGS, strict=True):
-            if col.button(
+        row = _row(bar)
+        for rating in RATINGS:
+            if row.button(
                 labels[rating],
                 key=f"{key}-rate-{int(rating)}",
-                use_container_width=True,
+                width="stretch",
                 shortcut=str(int(rating)),  # Anki's keys: 1 Again, 2 Hard, 3 Good, 4 Easy
             ):
                 _record(q, state, rating=int(rating), correct=None, reschedule=reschedule)
@@ -360,14 +366,14 @@ def _graded(
     bar.caption(
         tr("change_rating", lang, proposed=tr(widgets.RATING_KEYS[Rating(state["proposed"])], lang))
     )
-    cols = bar.columns([1, 1, 1, 1, 1.4] if next_label else 4)
+    row = _row(bar)
     labels = {r: tr(widgets.RATING_KEYS[r], lang) for r in RATINGS}
-    for col, rating in zip(cols, RATINGS, strict=False):
-        if col.button(
+    for rating in RATINGS:
+        if row.button(
             labels[rating],
             key=f"{key}-rerate-{int(rating)}",
             type="primary" if int(rating) == state["rating"] else "secondary",
-            use_container_width=True,
+            width="stretch",
             shortcut=str(int(rating)),
         ):
             if int(rating) != state["rating"]:
@@ -375,8 +381,8 @@ def _graded(
             if next_label is not None:
                 return True
             st.rerun()
-    if next_label is not None and cols[4].button(
-        next_label, key=f"{key}-next", type="primary", use_container_width=True, shortcut="Enter"
+    if next_label is not None and row.button(
+        next_label, key=f"{key}-next", type="primary", width="stretch", shortcut="Enter"
     ):
         return True
     if undo_button(lang, f"{key}-undo"):

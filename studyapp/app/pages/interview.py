@@ -160,23 +160,23 @@ if not session.finished:
     bar = st.container(key=f"ratingbar-interview-{session.position}")
     if session.reschedule:
         bar.caption(tr("interview_rate", lang))
-    cols = bar.columns(5)
+    row = bar.container(horizontal=True, gap="small")  # wraps on a phone instead of stacking
     chosen = None
-    for col, rating in zip(cols, (1, 2, 3, 4), strict=False):
+    for rating in (1, 2, 3, 4):
         label = tr(("rate_again", "rate_hard", "rate_good", "rate_easy")[rating - 1], lang)
-        if col.button(
+        if row.button(
             label,
             key=f"interview-{session.position}-rate-{rating}",
             type="primary" if rating == proposed else "secondary",
-            use_container_width=True,
+            width="stretch",
             shortcut=str(rating),
         ):
             chosen = rating
-    if cols[4].button(
+    if row.button(
         tr("finish" if last else "next", lang),
         key=f"interview-{session.position}-next",
         type="primary",
-        use_container_width=True,
+        width="stretch",
         shortcut="Enter",
     ):
         chosen = proposed

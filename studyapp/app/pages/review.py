@@ -49,7 +49,10 @@ def study_filter() -> tuple[list[str], list[str]]:
     shown = shown or tr("all_topics", lang)
     if chosen_tags:
         shown += " · " + ", ".join(chosen_tags)
-    with st.expander(tr("studying", lang, what=widgets.literal(shown))):
+    # Keyed, so that it stays open while its label follows the choice.
+    with st.expander(
+        tr("studying", lang, what=widgets.literal(shown)), key=f"review_filter_{me.id}"
+    ):
         cols = st.columns(2)
         topics = cols[0].multiselect(
             tr("topic", lang),
