@@ -17,8 +17,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from studyapp.progress.scheduling import Rating, State
 from studyapp.progress.stats import (
@@ -199,3 +202,56 @@ def test_mastery_by_topic():
         ]
         looser = mastery_by_topic(s, p, bank, min_stability=8)
         assert [r["mastered"] for r in looser] == [1, 1]
+
+
+def streak_from_the_whole_history(store, profile, now, tz) -> int:
+    """The streak as it was computed before: load every review and walk the days back."""
+    days = {
+        e.reviewed_at.astimezone(tz).date() for e in store.reviews(profile) if e.reviewed_at <= now
+    }
+    day = now.astimezone(tz).date()
+    if day not in days:
+        day -= timedelta(days=1)
+    count = 0
+    while day in days:
+        count += 1
+        day -= timedelta(days=1)
+    return count
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    gaps=st.lists(st.integers(min_value=0, max_value=60 * 60), min_size=0, max_size=120),
+    hours_after=st.integers(min_value=0, max_value=60),
+    zone=st.sampled_from(["UTC", "Asia/Shanghai", "America/Los_Angeles", "Pacific/Kiritimati"]),
+)
+def test_streak_in_sql_matches_walking_the_whole_history(gaps, hours_after, zone):
+    tz = ZoneInfo(zone)
+    with ProgressStore(":memory:") as s:
+        pid = s.default_profile().id
+        moment = datetime(2025, 10, 20, 3, tzinfo=UTC)  # spans the end of summer time in LA
+        for i, gap in enumerate(gaps):
+            moment += timedelta(minutes=gap * 7)  # days with several reviews, and gaps of days
+            s.record_review(pid, f"q-{i % 5}", kind="recall", rating=3, reviewed_at=moment)
+        now = moment + timedelta(hours=hours_after)
+        for probe in (now, moment, moment - timedelta(microseconds=1)):
+            assert streak(s, pid, probe, tz=tz) == streak_from_the_whole_history(s, pid, probe, tz)
+
+
+def test_a_long_streak_is_counted_across_batches(store, monkeypatch):
+    long = store.create_profile("long").id
+    start = datetime(2024, 1, 1, 20, tzinfo=UTC)
+    for day in range(700):
+        store.record_review(
+            long, f"q-{day % 9}", kind="recall", rating=3, reviewed_at=start + timedelta(days=day)
+        )
+    end = start + timedelta(days=699)
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("the streak loaded the review history")
+
+    monkeypatch.setattr(store, "reviews", no_loading)
+    assert streak(store, long, end) == 700
+    assert streak(store, long, end + timedelta(hours=5)) == 700  # tomorrow, nothing yet
+    assert streak(store, long, end - timedelta(hours=1)) == 699  # today's review not made yet
+    assert streak(store, long, end, tz=ZoneInfo("Asia/Tokyo")) == 700

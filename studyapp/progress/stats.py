@@ -17,6 +17,7 @@ from studyapp.progress.scheduling import (
     Rating,
     State,
     day_bounds,
+    day_start,
     to_utc,
 )
 from studyapp.progress.store import ProgressStore, ReviewEvent
@@ -31,6 +32,10 @@ __all__ = [
     "streak",
     "today_summary",
 ]
+
+STREAK_BATCH_DAYS = 8  # most streaks are short; longer ones are asked about in growing batches
+MAX_STREAK_BATCH_DAYS = 512
+TICK = timedelta(microseconds=1)
 
 # A card counts as mastered once it is in Review state with a stability of three weeks or more.
 MASTERY_STABILITY_DAYS = 21.0
@@ -160,17 +165,29 @@ def mastery_by_topic(
 
 def streak(store: ProgressStore, profile: int, now: datetime, *, tz: tzinfo = UTC) -> int:
     """Consecutive days with at least one review up to `now`, ending today, or yesterday if today
-    has none yet (the streak is still alive until today ends). 0 otherwise."""
+    has none yet (the streak is still alive until today ends). 0 otherwise.
+
+    Asks the database about a batch of days at a time, never loading the history: a learner
+    with 297,000 reviews waited 2 s on every rerun of Today when it did."""
     at = to_utc(now)
-    days = {_day(e, tz) for e in store.reviews(profile, until=at + timedelta(microseconds=1))}
-    day = at.astimezone(tz).date()
-    if day not in days:
-        day -= timedelta(days=1)
+
+    def span(day: date) -> tuple[datetime, datetime]:  # today only counts up to `now`
+        return day_start(day, tz), min(day_start(day + timedelta(days=1), tz), at + TICK)
+
+    last = at.astimezone(tz).date()
+    if not store.reviewed_in(profile, [span(last)])[0]:
+        last -= timedelta(days=1)  # nothing yet today: the streak may still end yesterday
     count = 0
-    while day in days:
-        count += 1
-        day -= timedelta(days=1)
-    return count
+    batch = STREAK_BATCH_DAYS
+    while True:
+        found = store.reviewed_in(
+            profile, [span(last - timedelta(days=count + i)) for i in range(batch)]
+        )
+        run = found.index(False) if False in found else batch
+        count += run
+        if run < batch:
+            return count
+        batch = min(batch * 4, MAX_STREAK_BATCH_DAYS)
 
 
 def state_counts(store: ProgressStore, profile: int, bank_ids: Iterable[str]) -> dict[str, int]:

@@ -538,13 +538,30 @@ class ProgressStore:
                 "SELECT COUNT(*) FROM reviews WHERE profile_id = ?", (profile,)
             ).fetchone()[0]
 
+    def reviewed_in(self, profile: int, spans: list[tuple[datetime, datetime]]) -> list[bool]:
+        """For each [start, end), whether the profile has a review in it: one query, one index
+        probe per span, however long the history."""
+        bounds = json.dumps([[iso_utc(start), iso_utc(end)] for start, end in spans])
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM reviews WHERE profile_id = ? "
+                "AND reviewed_at >= s.value ->> 0 AND reviewed_at < s.value ->> 1) "
+                "FROM json_each(?) AS s ORDER BY s.key",
+                (profile, bounds),
+            ).fetchall()
+        return [bool(row[0]) for row in rows]
+
     def first_reviews_between(self, profile: int, start: datetime, end: datetime) -> int:
         """How many questions had their first-ever review in [start, end)."""
         with self._lock:
+            # From the span's reviews, each checked for an earlier one by an index probe: the
+            # whole history is never scanned.
             return self._conn.execute(
-                "SELECT COUNT(*) FROM (SELECT MIN(reviewed_at) AS first FROM reviews "
-                "WHERE profile_id = ? GROUP BY question_id) WHERE first >= ? AND first < ?",
-                (profile, iso_utc(start), iso_utc(end)),
+                "SELECT COUNT(DISTINCT question_id) FROM reviews AS r WHERE profile_id = ? "
+                "AND reviewed_at >= ? AND reviewed_at < ? AND NOT EXISTS (SELECT 1 FROM reviews "
+                "WHERE profile_id = r.profile_id AND question_id = r.question_id "
+                "AND reviewed_at < ?)",
+                (profile, iso_utc(start), iso_utc(end), iso_utc(start)),
             ).fetchone()[0]
 
     # cards
