@@ -176,6 +176,53 @@ def write_schema(check: bool) -> int:
     return 0
 
 
+def exercise_command(args: argparse.Namespace) -> int:
+    """`list`, or grade FILE exactly as the app does: exit 0 all passed, 1 any failed, 2 refused."""
+    from studyapp.bank.load import default_bank_dir, load_bank
+    from studyapp.exercises.runner import Runner, choose
+
+    exercises = {
+        q.id: q for q in load_bank(args.bank or default_bank_dir()).questions.values() if q.code
+    }
+    if args.action == "list":
+        for q in sorted(exercises.values(), key=lambda q: (q.topic, q.id)):
+            print(f"{q.id:40s} {q.topic:14s} {q.question.en.strip().splitlines()[0][:60]}")
+        return 0
+    if args.exercise_id not in exercises or not args.file:
+        print(
+            "studyapp exercise check: give an exercise id (see `studyapp exercise list`) and "
+            "a file",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        code = Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        print(f"studyapp exercise check: cannot read {args.file}: {err}", file=sys.stderr)
+        return 2
+    runner = Runner(choose("127.0.0.1"))
+    try:
+        result = runner.grade(code, exercises[args.exercise_id].code.model_dump(mode="json"))
+    finally:
+        runner.close()
+    if args.json:
+        json.dump(result, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        sandbox = result.get("sandbox", {})
+        print(f"sandbox: {sandbox.get('mode', 'refused')} ({sandbox.get('reason', '')})")
+        for test in result["tests"]:
+            print(f"[{test['status'].upper()}] {test['id']}  {test.get('message', '')}".rstrip())
+            if test.get("mistake"):
+                print(f"    looks like the known mistake: {test['mistake']}")
+        if result.get("error"):
+            print(result["error"])
+        print(f"{result['status']} in {result.get('seconds', 0):.2f} s")
+    if result["status"] == "refused":
+        return 2
+    return 0 if result["status"] == "passed" else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="studyapp",
@@ -215,6 +262,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("action", choices=["list", "run"])
     demo.add_argument("demo_id", nargs="?", help="the demo to run")
     demo.add_argument("params", nargs="*", help="parameters as name=value, e.g. p=0.2")
+    exercise = sub.add_parser("exercise", help="list the code exercises or grade a file")
+    exercise.add_argument("action", choices=["list", "check"])
+    exercise.add_argument("exercise_id", nargs="?", help="the exercise to grade against")
+    exercise.add_argument("file", nargs="?", help="your solution, a Python file")
+    exercise.add_argument("--json", action="store_true", help="print the result as JSON")
+    exercise.add_argument("--bank", help="question folder (default: the bank)")
     schema = sub.add_parser(
         "schema", help="regenerate questions/schema.json from the pydantic model"
     )
@@ -241,6 +294,8 @@ def main(argv: list[str] | None = None) -> int:
         return export_bank(args.format, args.bank)
     if args.command == "demo":
         return demo_command(args.action, args.demo_id, args.params)
+    if args.command == "exercise":
+        return exercise_command(args)
     if args.command == "schema":
         return write_schema(args.check)
     parser.print_help()
