@@ -45,7 +45,7 @@ _PAGE_HELPERS = """
 <style>
 [class*="st-key-ratingbar-"] {
   position: sticky; bottom: 0; z-index: 50; padding: 0.5rem 0;
-  background: var(--st-background-color, var(--background-color, #fff));
+  background: var(--studyapp-page-background, #fff);
   box-shadow: 0 -0.5rem 0.75rem -0.75rem rgba(0, 0, 0, 0.35);
 }
 @media (pointer: coarse) { [class*="st-key-keyhint-"] { display: none; } }
@@ -54,6 +54,14 @@ _PAGE_HELPERS = """
 (() => {
   if (window.studyappChoiceKeys) return;
   window.studyappChoiceKeys = true;
+  // The sticky bar needs an opaque background of the page's own colour, light or dark theme.
+  const followTheme = () => {
+    const app = document.querySelector(".stApp");
+    if (app) document.documentElement.style.setProperty(
+      "--studyapp-page-background", getComputedStyle(app).backgroundColor);
+  };
+  followTheme();
+  setInterval(followTheme, 500);
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
     const target = event.target;
