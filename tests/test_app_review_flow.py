@@ -146,3 +146,21 @@ def test_undo_of_the_previous_card_after_rating_moved_on(env):
     assert reviews(env) == []
     assert shown_question(at) == first
     assert any(b.label == "Show answer" for b in at.button)
+
+
+def test_today_names_the_narrowed_review_and_cards_coming_back_in_minutes(env):
+    at = open_app("review")
+    at.multiselect(key="review_topics_1").select("gpt").run()
+    click(at, "Show answer")
+    click(at, "Again ·")
+    at = open_app()  # Today
+    assert "Review is narrowed to GPT: 0 due and 0 new there." in at.caption[0].value.replace(
+        "\\", ""
+    )
+    with ProgressStore(env) as store:
+        store.update_settings(1, new_per_day=1)  # no new question left today
+    at = open_app()
+    assert not at.success  # not "come back tomorrow"
+    assert at.info[0].value.startswith(
+        "Nothing is due right now. 1 question(s) still being learnt come back within 20 minutes"
+    )

@@ -201,6 +201,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "type_recall": {"en": "Recall", "zh": "回忆"},
     "type_choice": {"en": "Multiple choice", "zh": "选择"},
     "type_numeric": {"en": "Numeric", "zh": "数值"},
+    "type_code": {"en": "Code", "zh": "编程"},
     "difficulty_1": {"en": "Basic", "zh": "基础"},
     "difficulty_2": {"en": "Interview", "zh": "面试"},
     "difficulty_3": {"en": "Deep", "zh": "深入"},
@@ -334,6 +335,15 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "rating": {"en": "Rating", "zh": "评分"},
     "new_interview": {"en": "New interview", "zh": "新面试"},
+    "review_narrowed": {
+        "en": "Review is narrowed to {what}: {due} due and {new} new there.",
+        "zh": "复习范围限定为 {what}：其中 {due} 道到期，{new} 道新题。",
+    },
+    "learn_ahead_today": {
+        "en": "Nothing is due right now. {n} question(s) still being learnt come back within "
+        "20 minutes, the next in {time}.",
+        "zh": "现在没有到期的题目。{n} 道还在学习中的题会在 20 分钟内回来，下一道在 {time} 后。",
+    },
     "db_unusable": {"en": "Your progress cannot be used", "zh": "无法使用学习进度"},
     "db_unusable_help": {
         "en": "Nothing is saved until this is fixed, not even an answer you just gave. Fix the "

@@ -17,6 +17,7 @@ from studyapp.progress.store import CardRecord, ProgressStore
 
 __all__ = [
     "LEARN_AHEAD",
+    "REVIEW_FILTER",
     "due_queue",
     "forecast",
     "interleave_by_topic",
@@ -30,6 +31,8 @@ __all__ = [
 
 # Anki's learn-ahead limit: when nothing else is left, cards due within it may be studied now.
 LEARN_AHEAD = timedelta(minutes=20)
+# The progress store's key for the topics and tags Review is narrowed to, per profile.
+REVIEW_FILTER = "review_filter"
 
 
 def narrowed(

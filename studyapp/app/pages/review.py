@@ -12,6 +12,7 @@ from studyapp.app.demo_switch import demo_switch
 from studyapp.app.i18n import tr
 from studyapp.progress.queues import (
     LEARN_AHEAD,
+    REVIEW_FILTER,
     due_queue,
     forecast,
     interleave_by_topic,
@@ -21,8 +22,6 @@ from studyapp.progress.queues import (
     study_queue,
 )
 from studyapp.progress.scheduling import State
-
-FILTER = "review_filter"
 
 lang = widgets.language()
 report = widgets.bank(lang)
@@ -37,7 +36,7 @@ tz = widgets.timezone()
 
 def study_filter() -> tuple[list[str], list[str]]:
     """The topics and tags Review is narrowed to, saved for the profile whenever they change."""
-    saved = db.study_setting(me.id, FILTER) or {}
+    saved = db.study_setting(me.id, REVIEW_FILTER) or {}
     topics_all = sorted({q.topic for q in report.questions.values()})
     tags_all = sorted({t for q in report.questions.values() for t in q.tags})
     topics = [t for t in saved.get("topics", []) if t in topics_all]
@@ -73,7 +72,7 @@ def study_filter() -> tuple[list[str], list[str]]:
         "topics": saved.get("topics", []),
         "tags": saved.get("tags", []),
     }:
-        db.save_study_setting(me.id, FILTER, {"topics": topics, "tags": tags})
+        db.save_study_setting(me.id, REVIEW_FILTER, {"topics": topics, "tags": tags})
     return topics, tags
 
 
