@@ -70,3 +70,24 @@ def test_label_smoothing_best_logit_gap():
     assert F.cross_entropy(
         torch.tensor([[gap] + [0.0] * (classes - 1)]), torch.tensor([0]), label_smoothing=eps
     ).item() == pytest.approx(loss_at(gap), abs=1e-5)
+
+
+def test_ppo_model_states_for_four_7b_models():
+    n = 7e9
+    trained, frozen = 16 * n, 2 * n  # mixed-precision Adam; bf16 weights only
+    total_gb = (2 * trained + 2 * frozen) / 1e9
+    assert total_gb == value_of("alignment-ppo-memory-7b") == 252
+    assert trained / 1e9 == 112  # SFT of the same model
+    assert (trained + frozen) / 1e9 == 126  # DPO: policy + frozen reference
+
+
+def test_dpo_loss_for_a_margin_of_ten():
+    beta = 0.1
+    w, l_, rw, rl = (torch.tensor([v]) for v in (3.0, -7.0, 0.0, 0.0))  # log-ratios as given
+    loss = -F.logsigmoid(beta * ((w - rw) - (l_ - rl))).item()
+    assert loss == pytest.approx(math.log1p(math.exp(-1)))
+    assert round(loss, 3) == value_of("alignment-dpo-loss-margin")
+    assert torch.sigmoid(torch.tensor(-1.0)).item() == pytest.approx(0.269, abs=5e-4)
+    # The same loss when both log-ratios fall by 5: only the difference counts.
+    shifted = -F.logsigmoid(beta * ((w - 5) - (l_ - 5))).item()
+    assert shifted == pytest.approx(loss)
