@@ -54,8 +54,12 @@ def run_app(
             file=sys.stderr,
         )
         return 2
+    from streamlit import net_util
     from streamlit.web import cli as stcli
 
+    # Streamlit asks checkip.amazonaws.com for an "External URL" when listening on every
+    # interface; an empty cached answer skips the request (the app makes no third-party ones).
+    net_util._external_ip = ""
     if allow_hosts:
         os.environ[ALLOWED_HOSTS_ENV] = ",".join(allow_hosts)
     if bank:

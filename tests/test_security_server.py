@@ -145,3 +145,15 @@ def test_loopback_starts_and_allow_host_reaches_the_guard(started):
     assert started["argv"][:3] == ["streamlit", "run", str(cli.APP_SCRIPT)]
     assert cli.APP_SCRIPT.name == "serve.py"
     assert os.environ["STUDYAPP_ALLOWED_HOSTS"] == "study.lan"
+
+
+def test_sharing_on_the_network_asks_no_third_party_for_the_external_ip(started, monkeypatch):
+    from streamlit import net_util
+
+    def no_requests(*args, **kwargs):
+        raise AssertionError("Streamlit asked a third party for the external IP")
+
+    monkeypatch.setattr(net_util, "_make_blocking_http_get", no_requests)
+    monkeypatch.setattr(net_util, "_external_ip", None)
+    assert cli.main(["--server.address", "0.0.0.0", cli.SHARE_FLAG]) == 0
+    assert not net_util.get_external_ip()
