@@ -2,6 +2,8 @@
 (issue 11, item 2): picking one in Settings leaves other sessions alone, a reload keeps it, a new
 profile becomes the session's, the default changes only on request, deleting asks for the name."""
 
+import json
+
 import pytest
 import streamlit as st
 from markdown_it import MarkdownIt
@@ -149,3 +151,40 @@ def test_a_profile_name_is_shown_literally(db):
     assert tokens[0].content == hostile
     [confirm] = [w for w in at.text_input if w.key == f"delete_confirm_{evil.id}"]
     assert "\\!\\[x\\]" in confirm.label
+
+
+def upload(at: AppTest, content: bytes) -> AppTest:
+    at.file_uploader(key="import_file").set_value(("progress.json", content, "application/json"))
+    at.run()
+    [button] = [b for b in at.button if b.label == "Import into this profile"]
+    button.click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_an_import_error_is_shown_literally_and_changes_nothing(db):
+    hostile = "![x](http://evil.example/t.png)`y`"
+    entry = {
+        "question_id": hostile,
+        "kind": "recall",
+        "rating": 9,
+        "reviewed_at": "2026-01-01T00:00:00+00:00",
+    }
+    bad = json.dumps({"format": "studyapp-progress", "version": 1, "reviews": [entry]})
+    at = upload(open_app("settings"), bad.encode())
+    [error] = at.error
+    md = MarkdownIt("commonmark")
+    kinds = {c.type for t in md.parse(error.value) if t.type == "inline" for c in t.children}
+    assert kinds <= {"text", "softbreak"}, error.value
+    assert error.value.startswith("Nothing was imported") and "evil" in error.value
+    assert reviews_of(db, "default") == 0
+
+
+def test_an_import_reports_what_it_added(db):
+    with ProgressStore(db) as store:
+        donor = store.create_profile("Donor")
+        store.record_review(donor.id, "sample-question", kind="recall", rating=3)
+        exported = store.export_json(donor.id)
+    at = upload(open_app("settings"), exported.encode())
+    assert [s.value for s in at.success] == ["Imported 1 reviews (0 were already here)."]
+    assert reviews_of(db, "default") == 1

@@ -225,6 +225,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "To delete this profile and all its reviews, type its name: {name}",
         "zh": "要删除这个档案及其全部复习记录，请输入它的名称：{name}",
     },
+    "importing": {"en": "Importing…", "zh": "正在导入……"},
     "period_empty": {
         "en": "No reviews in this period ({period}). Choose a longer one to see earlier days.",
         "zh": "这段时间（{period}）内没有复习记录。选择更长的时间范围可查看更早的记录。",

@@ -99,9 +99,16 @@ st.download_button(
 )
 upload = st.file_uploader(tr("import", lang), type=["json"], key="import_file")
 if upload is not None and st.button(tr("import_button", lang), type="primary"):
+    bar = st.progress(0.0, text=tr("importing", lang))
     try:
-        result = db.import_progress(me.id, upload.getvalue())
+        result = db.import_progress(
+            me.id,
+            upload.getvalue(),
+            progress=lambda done: bar.progress(min(done, 1.0), text=tr("importing", lang)),
+        )
     except ProgressError as err:
+        bar.empty()
         st.error(tr("import_failed", lang, error=widgets.literal(err)))
     else:
+        bar.empty()
         st.success(tr("imported", lang, added=result.added, duplicates=result.duplicates))
