@@ -116,3 +116,18 @@ def test_interview_in_chinese(env):
     at = start(at, "bert")
     click(at, "显示参考答案")
     assert at.checkbox[0].label.startswith("双向上下文：模型一次看到整个句子。")
+
+
+def test_interview_and_question_pages_never_import_torch():
+    from tests.test_demo_registry import imports_torch
+
+    body = """
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file("studyapp/app/main.py", default_timeout=60).run()
+for page in ("today", "review", "quiz", "interview"):
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, (page, at.exception)
+at.button(key="interview_start").click().run()
+assert not at.exception, at.exception
+"""
+    assert not imports_torch(body)
