@@ -237,21 +237,22 @@ def snippet(q: Question, lang: str, query: str, width: int = 180) -> Snippet | N
             if loc[-1] == language
         ]
         best: tuple[tuple[int, int, int], int, str, list[tuple[int, int]]] | None = None
+        chars = width if language == "en" else width // 2  # a Chinese character is twice as wide
         for text in texts:
             hits = [(s, e) for word, s, e in _spans(text) if word in wanted]
             if hits:
-                score, start = _best_window(text, hits, width)
+                score, start = _best_window(text, hits, chars)
                 if best is None or score > best[0]:
                     best = (score, start, text, hits)
         if best is not None:
             _, start, text, hits = best
-            return _cut(text, hits, start, width)
+            return _cut(text, hits, start, chars)
     return None
 
 
 def _readable(text: str) -> str:
-    """Bank Markdown as a reader sees it in one line: no emphasis marks, code ticks or bullets."""
-    return unbreak(re.sub(r"\*\*|`|^\s*[-*] ", "", text, flags=re.M))
+    """Bank Markdown on one line without emphasis marks, code ticks, math dollars or bullets."""
+    return unbreak(re.sub(r"\*\*|`|\$|^\s*[-*] ", "", text, flags=re.M))
 
 
 def _best_window(
@@ -275,12 +276,16 @@ def _best_window(
 
 def _cut(text: str, hits: list[tuple[int, int]], start: int, width: int) -> Snippet:
     end = min(len(text), start + width)
-    if start > 0:  # begin at a word, not inside one
-        space = text.rfind(" ", 0, start)
-        start = space + 1 if space >= 0 and start - space < 20 else start
-    if end < len(text):
-        space = text.rfind(" ", start, end)
-        end = space if space > start + width // 2 else end
+    if start > 0:  # begin at the text's start, or after a space or a Chinese comma, not in a word
+        boundary = max(text.rfind(mark, 0, start) for mark in " 。，、；：？！")
+        if start < 20:
+            start = 0
+        elif boundary >= 0 and start - boundary < 20:
+            start = boundary + 1
+    if end < len(text):  # end at a space or after a Chinese punctuation mark
+        boundary = max(text.rfind(mark, start, end) for mark in " 。，、；：？！")
+        if boundary > start + width // 2:
+            end = boundary + (text[boundary] != " ")
     pieces: list[tuple[str, bool]] = [("…", False)] if start > 0 else []
     at = start
     merged: list[list[int]] = []

@@ -43,7 +43,7 @@ topics = cols[0].multiselect(
 )
 types = cols[1].multiselect(
     tr("type", lang),
-    ["recall", "choice", "numeric"],
+    sorted({q.type for q in questions.values()}),
     format_func=lambda t: widgets.type_label(t, lang),
     placeholder=any_,
 )
@@ -97,17 +97,19 @@ if opened in questions:
     found = [questions[opened]] + [q for q in found if q.id != opened]
 
 pages = max(1, -(-len(found) // PAGE_SIZE))
-page = 1
-if pages > 1:
-    page = st.number_input(tr("page", lang, n=pages), 1, pages, 1, key="browse_page")
-first = (page - 1) * PAGE_SIZE
-shown = found[first : first + PAGE_SIZE]
-st.caption(
-    tr("shown_of", lang, shown=len(found), total=len(questions))
-    + (" · " + tr("page_range", lang, a=first + 1, b=first + len(shown)) if pages > 1 else "")
-)
+st.caption(tr("shown_of", lang, shown=len(found), total=len(questions)))
 if not found and questions:
     st.info(tr("no_match", lang))
+listing = st.container()  # filled below, once the page number (drawn under it) is known
+page = 1
+if pages > 1:
+    if st.session_state.get("browse_page", 1) > pages:  # fewer results than before
+        st.session_state["browse_page"] = 1
+    page = st.number_input(tr("page", lang, n=pages), 1, pages, 1, key="browse_page", width=200)
+first = (page - 1) * PAGE_SIZE
+shown = found[first : first + PAGE_SIZE]
+if pages > 1:
+    listing.caption(tr("page_range", lang, a=first + 1, b=first + len(shown)))
 
 tz = widgets.timezone()
 
@@ -142,7 +144,7 @@ for q in shown:
     match = search.snippet(q, lang, query) if query.strip() else None
     if match is not None:
         label += f"  \n:gray[{highlighted(match)}]"
-    box = st.expander(label, expanded=q.id == opened, key=f"q-{q.id}", on_change="rerun")
+    box = listing.expander(label, expanded=q.id == opened, key=f"q-{q.id}", on_change="rerun")
     if box.open:  # the answer is drawn only when its question is opened
         with box:
             st.markdown(widgets.bank_text(q.question, lang))
