@@ -204,6 +204,18 @@ def test_every_unit_in_the_bank_reads_in_chinese_or_is_a_symbol():
     latin_words = {
         u: unit_label(u, "zh")
         for u in units
-        if any(len(word) > 5 and word.isalpha() and word.islower() for word in unit_label(u, "zh").split())
+        if any(
+            len(word) > 5 and word.isalpha() and word.islower()
+            for word in unit_label(u, "zh").split()
+        )
     }
     assert not latin_words
+
+
+def test_dates_read_in_the_language():
+    from datetime import date
+
+    from studyapp.app.widgets import date_label
+
+    assert date_label(date(2026, 12, 1), "en") == "Dec 1, 2026"
+    assert date_label(date(2026, 12, 1), "zh") == "2026年12月1日"

@@ -7,7 +7,7 @@ shows as text, never runs.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, tzinfo
+from datetime import UTC, date, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
@@ -125,6 +125,16 @@ def unit_label(unit: str, lang: str) -> str:
     return shown
 
 
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def date_label(day: date, lang: str) -> str:
+    """A day as the learner reads it: "Dec 1, 2026" or "2026年12月1日"."""
+    if lang == "zh":
+        return f"{day.year}年{day.month}月{day.day}日"
+    return f"{_MONTHS[day.month - 1]} {day.day}, {day.year}"  # not %b: it follows the locale
+
+
 def topic_label(topic: str, lang: str) -> str:
     """A topic's name in `lang` (its folder name if the interface has no name for it yet)."""
     key = f"topic_{topic}"
@@ -135,6 +145,7 @@ def topic_label(topic: str, lang: str) -> str:
 # with the question rather than with padding and a poster-sized title; metrics sit two a row;
 # options are thumb-sized; Streamlit's keyboard badges are hidden where there is no keyboard.
 _LAYOUT_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 4.5rem; }
 @media (max-width: 640px) {
   [data-testid="stMainBlockContainer"] { padding: 4rem 1rem 5rem; }
   [data-testid="stHeading"] h1 { font-size: 1.6rem !important; padding: 0.1rem 0 0.25rem !important; }
