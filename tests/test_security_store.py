@@ -204,3 +204,22 @@ def test_a_review_that_failed_to_save_is_never_confirmed(app_env):
     # AppTest runs the page without the entry script, so the error shows as an exception here
     assert "read-only" in at.exception[0].message
     assert store.review_count(store.default_profile().id) == before == 0
+
+
+def test_an_earlier_world_readable_default_database_is_made_private(tmp_path, monkeypatch):
+    monkeypatch.delenv("STUDYAPP_DB", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    path = default_db_path()
+    path.parent.mkdir(parents=True, mode=0o755)
+    ProgressStore(path).close()
+    for p in (path.parent, path):
+        p.chmod(0o755 if p.is_dir() else 0o644)
+    ProgressStore(str(path)).close()  # as the app opens it
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    # a file given with --db is the user's to arrange
+    chosen = tmp_path / "shared.db"
+    ProgressStore(chosen).close()
+    chosen.chmod(0o640)
+    ProgressStore(chosen).close()
+    assert stat.S_IMODE(chosen.stat().st_mode) == 0o640

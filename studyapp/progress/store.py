@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import stat
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -97,6 +98,11 @@ def default_db_path() -> Path:
     """`$STUDYAPP_DB`, else `$XDG_DATA_HOME/studyapp/progress.db`, else under ~/.local/share."""
     if env := os.environ.get(DB_ENV):
         return Path(env).expanduser()
+    return standard_db_path()
+
+
+def standard_db_path() -> Path:
+    """The user data folder's progress.db: `$XDG_DATA_HOME` or ~/.local/share."""
     xdg = os.environ.get("XDG_DATA_HOME", "")
     # The XDG spec says to ignore relative paths.
     base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
@@ -112,6 +118,16 @@ def create_private(path: Path) -> None:
         folder.mkdir(mode=0o700, exist_ok=True)
     with suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def make_private(path: Path) -> None:
+    """Take group and other permissions off an existing database, its -wal and -shm files and
+    its folder, where they are the user's own."""
+    for p in (path.parent, path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        with suppress(FileNotFoundError):
+            info = p.stat()
+            if info.st_uid == os.geteuid() and info.st_mode & 0o077:
+                p.chmod(stat.S_IMODE(info.st_mode) & 0o700)
 
 
 _WHAT_TO_DO = {
@@ -146,6 +162,8 @@ class ProgressStore:
         memory = str(path) == ":memory:"
         if not memory:
             try:
+                if self.path == standard_db_path():  # earlier versions left it readable
+                    make_private(self.path)
                 create_private(self.path)
             except OSError as err:
                 raise ProgressError(
