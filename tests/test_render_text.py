@@ -182,6 +182,8 @@ def test_text_without_wide_characters_is_unchanged(text):
         ("parameters", "en", "parameters"),
         ("parameters", "zh", "个参数"),
         ("million parameters", "zh", "百万个参数"),
+        ("billion parameters", "zh", "十亿个参数"),
+        ("million FLOPs per token", "zh", "百万 FLOPs/词元"),
         ("× 10^23 FLOPs", "en", "× 10²³ FLOPs"),
         ("× 10^23 FLOPs", "zh", "× 10²³ FLOPs"),
         ("GB", "zh", "GB"),

@@ -358,8 +358,10 @@ STRINGS: dict[str, dict[str, str]] = {
 # ten, "× 10^23 FLOPs"). Symbols (GB, MiB, FLOPs, MACs) read the same in both languages.
 UNITS_ZH: dict[str, str] = {
     "parameters": "个参数",
-    "million parameters": "百万个参数",
-    "million FLOPs per token": "百万 FLOPs/词元",
+    "sequences": "条序列",
+    "comparisons": "次比较",
+    "times smaller": "倍（缩小）",
+    "FLOPs per token": "FLOPs/词元",
     "tokens": "个词元",
     "tokens per iteration": "个词元/迭代",
     "token-passes": "词元·遍",
@@ -373,6 +375,10 @@ UNITS_ZH: dict[str, str] = {
     "probability": "（概率）",
     "standard deviation": "个标准差",
 }
+
+
+# Scale words written before a unit ("million parameters").
+SCALES_ZH = {"thousand": "千", "million": "百万", "billion": "十亿", "trillion": "万亿"}
 
 
 def tr(key: str, lang: str, **values: object) -> str:

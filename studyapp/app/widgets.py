@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
-from studyapp.app.i18n import LANGUAGES, STRINGS, UNITS_ZH, tr
+from studyapp.app.i18n import LANGUAGES, SCALES_ZH, STRINGS, UNITS_ZH, tr
 from studyapp.app.text import join_cjk_breaks, link, literal
 from studyapp.bank.load import default_bank_dir, get_bank
 from studyapp.bank.schema import Question, Text
@@ -120,9 +120,12 @@ def unit_label(unit: str, lang: str) -> str:
     if unit.strip() in UNITS_ZH:
         return UNITS_ZH[unit.strip()]
     base = unit_scale(unit)[2]
-    if base in UNITS_ZH and shown.endswith(base):
-        return shown[: len(shown) - len(base)] + UNITS_ZH[base]
-    return shown
+    if not shown.endswith(base):
+        return shown
+    scale, name = shown[: len(shown) - len(base)], UNITS_ZH.get(base, base)
+    if scale.strip().lower() in SCALES_ZH:  # "百万个参数", "百万 FLOPs/词元"
+        scale = SCALES_ZH[scale.strip().lower()] + (" " if name[:1].isascii() else "")
+    return scale + name
 
 
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
