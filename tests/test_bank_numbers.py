@@ -143,6 +143,18 @@ COMPUTED: dict[str, Callable[[], float]] = {
     )["total"],
     # Original BERT's create_pretraining_data.py: min(max_predictions, max(1, round(n * 0.15))).
     "mlm-selected-count-original-bert": lambda: min(20, max(1, round(128 * 0.15))),
+    # Alignment (recomputed with their context in tests/test_bank_claims_alignment.py).
+    # LoRA adds r * (d_in + d_out) per adapted matrix.
+    "alignment-lora-param-count-4096": lambda: 8 * (4096 + 4096),
+    "alignment-lora-gpt3-qv-rank4": lambda: 96 * 2 * 4 * (12288 + 12288),
+    "alignment-reward-model-comparisons-k9": lambda: math.comb(9, 2),
+    # DPO: -log sigmoid(beta * margin); margin 0 at the start, (3 - (-7)) with beta 0.1.
+    "alignment-dpo-initial-loss": lambda: -F.logsigmoid(torch.tensor(0.0)).item(),
+    "alignment-dpo-loss-margin": lambda: -F.logsigmoid(torch.tensor(0.1 * (3 - (-7)))).item(),
+    # Label smoothing eps 0.1 over 10 classes: targets 0.91 and 0.01, gap ln(0.91 / 0.01).
+    "alignment-label-smoothing-logit-gap": lambda: math.log(0.91 / 0.01),
+    # Two 7B models with mixed-precision Adam (16 B/param) + two frozen in bf16 (2 B/param).
+    "alignment-ppo-memory-7b": lambda: (2 * 16 + 2 * 2) * 7e9 / 1e9,
 }
 
 # Figures quoted from the source the question cites, with where they stand.
