@@ -170,3 +170,15 @@ def test_topic_links_on_today_open_a_quiz_in_the_same_language(bank):
 def test_a_topic_link_preselects_the_quiz_topic(bank):
     at = open_app("quiz", topic="sizes", lang="zh")
     assert at.multiselect(key="quiz_topics").value == ["sizes"]
+
+
+def test_a_numeric_answer_reads_its_unit_in_chinese(bank):
+    at = open_app(q="gpt2-small-params", lang="zh")
+    assert "个参数" in at.text_input[0].label
+    at.text_input[0].input("124439808")
+    [submit] = [b for b in at.button if b.key and b.key.endswith("-submit")]
+    submit.click().run()
+    assert not at.exception, at.exception
+    shown = " ".join(m.value for m in at.markdown)
+    assert "124,439,808 个参数" in shown
+    assert "parameters" not in shown

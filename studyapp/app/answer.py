@@ -28,8 +28,7 @@ from studyapp.progress.grading import (
     MAX_ANSWER_MS,
     NumericGrade,
     Outcome,
-    format_quantity,
-    format_unit,
+    format_number,
     grade_choice,
     grade_numeric,
     parse_number,
@@ -320,7 +319,7 @@ def _choice(
 
 def _numeric(q: Question, lang: str, state: dict, key: str, reschedule: bool) -> None:
     assert q.numeric is not None
-    unit = format_unit(q.numeric.unit)
+    unit = widgets.unit_label(q.numeric.unit, lang)
     if state["stage"] == "ask":
         with st.form(f"{key}-form", border=False):  # a form, so that Enter in the field submits
             text = st.text_input(
@@ -352,7 +351,7 @@ def _numeric(q: Question, lang: str, state: dict, key: str, reschedule: bool) ->
     show = {NumericGrade.EXACT: st.success, NumericGrade.CLOSE: st.warning}.get(grade, st.error)
     show(tr({"exact": "right", "close": "close_answer", "wrong": "wrong_answer"}[grade], lang))
     st.markdown(
-        tr("you_said", lang, value=literal(format_quantity(state["value"], q.numeric.unit)))
+        tr("you_said", lang, value=literal(f"{format_number(state['value'])} {unit}".strip()))
     )
 
 
