@@ -21,10 +21,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 ALLOWED_HOSTS_ENV = "STUDYAPP_ALLOWED_HOSTS"
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 WILDCARD_ADDRESSES = frozenset({"0.0.0.0", "::", ""})
-FRAME_HEADERS = [
-    (b"x-frame-options", b"SAMEORIGIN"),
-    (b"content-security-policy", b"frame-ancestors 'self'"),
-]
+FRAME_HEADERS = {
+    "X-Frame-Options": "SAMEORIGIN",
+    "Content-Security-Policy": "frame-ancestors 'self'",
+}
+_RAW_FRAME_HEADERS = [(k.lower().encode(), v.encode()) for k, v in FRAME_HEADERS.items()]
 
 
 def host_name(header: str | None) -> str | None:
@@ -84,7 +85,7 @@ class HostGuard:
             ):
                 await send({"type": "websocket.close", "code": 1008})  # the server answers 403
                 return
-            await PlainTextResponse(refusal, status_code=403, headers=dict(_frame_headers()))(
+            await PlainTextResponse(refusal, status_code=403, headers=FRAME_HEADERS)(
                 scope, receive, send
             )
             return
@@ -94,11 +95,7 @@ class HostGuard:
 
         async def send_with_frame_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), *FRAME_HEADERS]}
+                message = {**message, "headers": [*message.get("headers", []), *_RAW_FRAME_HEADERS]}
             await send(message)
 
         await self.app(scope, receive, send_with_frame_headers)
-
-
-def _frame_headers():
-    return ((k.decode(), v.decode()) for k, v in FRAME_HEADERS)
