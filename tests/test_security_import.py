@@ -344,3 +344,17 @@ def test_upload_cap_matches_the_import_limit_and_fits_a_decade():
     assert len(decade) < MAX_IMPORT_MB * 1024 * 1024
     with pytest.raises(ProgressError, match=f"over {MAX_IMPORT_MB} MB"):
         parse_export(" " * (MAX_IMPORT_MB * 1024 * 1024 + 1))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        export(review(kind="k" * 1_000_000)),
+        export(version="v" * 1_000_000),
+        '{"' + "x" * 1_000_000 + '": 1, "' + "x" * 1_000_000 + '": 2}',
+    ],
+)
+def test_error_messages_stay_short_whatever_the_file_holds(data):
+    with pytest.raises(ProgressError) as err:
+        parse_export(data)
+    assert len(str(err.value)) < 500

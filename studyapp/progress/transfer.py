@@ -37,11 +37,19 @@ MAX_IMPORT_MB = 25
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     data = dict(pairs)
-    if len(data) != len(pairs):
+    if len(data) != len(pairs):  # plain JSON would silently keep the last value
         seen: set[str] = set()
-        twice = next(key for key, _ in pairs if key in seen or seen.add(key))
-        raise ValueError(f"duplicate key {twice!r}")
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"duplicate key {key!r}")
+            seen.add(key)
     return data
+
+
+def _brief(err: Exception) -> str:
+    """The error's text, cut short: a hostile file's values may be megabytes long."""
+    text = str(err)
+    return text if len(text) <= 300 else text[:300] + "…"
 
 
 def _finite(text: str) -> float:
@@ -67,7 +75,7 @@ def load_json(data: str | bytes) -> Any:
     except RecursionError as err:
         raise ProgressError("not a progress export: the JSON is nested too deeply") from err
     except ValueError as err:  # JSONDecodeError, UnicodeDecodeError, and the hooks' errors
-        raise ProgressError(f"not a valid JSON file: {err}") from err
+        raise ProgressError(f"not a valid JSON file: {_brief(err)}") from err
 
 
 def check_rating(value: Any) -> int | None:
@@ -141,7 +149,7 @@ def parse_export(
         raise ProgressError(f"not a studyapp progress export (format must be {EXPORT_FORMAT!r})")
     version = data.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ProgressError(f"bad export version {version!r}")
+        raise ProgressError(f"bad export version {version!r:.80}")
     if version > EXPORT_VERSION:
         raise ProgressError(f"export version {version} is newer than this app's: upgrade studyapp")
     raw = data.get("reviews")
@@ -152,7 +160,7 @@ def parse_export(
         try:
             reviews.append(_review(item, now))
         except (ValueError, TypeError, OverflowError) as err:
-            raise ProgressError(f"{_entry_name(i, item)} is invalid: {err}") from err
+            raise ProgressError(f"{_entry_name(i, item)} is invalid: {_brief(err)}") from err
     settings: dict[str, Any] = {}
     p = data.get("profile")
     if p is not None and not isinstance(p, dict):
@@ -166,5 +174,5 @@ def parse_export(
         if "new_per_day" in p:
             settings["new_per_day"] = check_new_per_day(p["new_per_day"])
     except (ValueError, TypeError, OverflowError) as err:
-        raise ProgressError(f"profile settings are invalid: {err}") from err
+        raise ProgressError(f"profile settings are invalid: {_brief(err)}") from err
     return reviews, settings
