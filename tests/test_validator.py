@@ -192,6 +192,8 @@ def test_images_and_macros_in_code_are_only_shown(tmp_path):
         r"\newcommand{\a}{x}",
         r"\href{https://e.example}{x}",
         r"\includegraphics{https://e.example/x.png}",
+        r"\begin{aligned}a\\[9999em]b\end{aligned}",
+        r"\char\"202E",
     ],
 )
 def test_katex_macros_that_blow_up_or_reach_out_are_refused(tmp_path, macro):

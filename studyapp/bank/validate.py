@@ -107,12 +107,14 @@ def unbalanced_math(text: str) -> str | None:
 _REMOTE_IMAGE = re.compile(
     r"<img\b|!\[[^\]]*\]\(\s*<?\s*(?:[a-z][a-z0-9+.-]*:|//)|!\[[^\]]*\]\s*\[", re.IGNORECASE
 )
-# Spacing, rules, raised boxes and the largest sizes can push the page 100,000 px down; macro
-# definitions can expand exponentially; links, images and HTML attributes reach outside the page.
+# Spacing, rules, raised boxes, a line break's extra space (`\\[9999em]`) and the largest sizes
+# can push the page 100,000 px down; macro definitions can expand exponentially; links, images and
+# HTML attributes reach outside the page; `\char` can type a bidi override the text may not hold.
 _KATEX_SIZE = re.compile(
     r"\\(?:rule|kern|mkern|mskip|hskip|hspace\*?|vspace\*?|raisebox|Huge|huge|LARGE|Large"
     r"|def|gdef|edef|xdef|let|futurelet|newcommand|renewcommand|providecommand|DeclareMathOperator"
-    r"|href|url|includegraphics|htmlClass|htmlId|htmlStyle|htmlData)(?![a-zA-Z])"
+    r"|href|url|includegraphics|htmlClass|htmlId|htmlStyle|htmlData|char)(?![a-zA-Z])"
+    r"|\\\\\s*\["
 )
 _URL_BREAKERS = set("()[]!<>\"'`\\{}|^") | {" "}
 
