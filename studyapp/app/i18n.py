@@ -231,6 +231,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "这段时间（{period}）内没有复习记录。选择更长的时间范围可查看更早的记录。",
     },
     "date": {"en": "Date", "zh": "日期"},
+    "topic_alignment": {"en": "Fine-tuning and alignment", "zh": "微调与对齐"},
     "topic_architecture": {"en": "Architecture", "zh": "模型结构"},
     "topic_attention": {"en": "Attention", "zh": "注意力机制"},
     "topic_bert": {"en": "BERT", "zh": "BERT"},
