@@ -221,3 +221,29 @@ def test_dates_read_in_the_language():
 
     assert date_label(date(2026, 12, 1), "en") == "Dec 1, 2026"
     assert date_label(date(2026, 12, 1), "zh") == "2026年12月1日"
+
+
+def test_the_whole_bank_keeps_its_structure_and_loses_every_chinese_break():
+    from studyapp.app.text import _wide
+    from studyapp.bank.load import load_bank
+
+    bank = load_bank(Path(__file__).resolve().parents[1] / "questions")
+    texts = [
+        t.zh
+        for q in bank.questions.values()
+        for t in (q.question, q.answer, *(x for c in q.choices or [] for x in (c.text, c.why)))
+    ]
+    joined_breaks = 0
+    for text in texts:
+        joined = join_cjk_breaks(text)
+        assert block_structure(joined) == block_structure(text), text
+        assert shown_text(joined) == shown_text(text)
+        joined_breaks += text.count("\n") - joined.count("\n")
+        lines = joined.split("\n")
+        fenced = False
+        for line, following in zip(lines, lines[1:], strict=False):
+            fenced ^= line.lstrip().startswith(("```", "$$"))
+            paragraph = not fenced and not line.lstrip().startswith(("#", "|"))
+            if paragraph and line and following.strip() and not line.endswith("  "):
+                assert not (_wide(line[-1]) and _wide(following.lstrip()[0])), (line, following)
+    assert joined_breaks > 100  # the issue counted 644 such breaks in 157 files
