@@ -122,4 +122,67 @@ DEMOS: list[Demo] = [
             SEED,
         ),
     ),
+    Demo(
+        id="prefill-vs-decode",
+        title={
+            "en": "Prefill vs decode on a roofline: FLOPs per byte, batch size, GQA, 4-bit weights",
+            "zh": "屋顶线上的 prefill 与 decode：每字节运算数、batch 大小、GQA、4 位权重",
+        },
+        explanation={
+            "en": "Counts with PyTorch's FLOP counter the FLOPs of a LLaMA-7B-sized decoder (shapes "
+            "only, on the meta device) for the prefill of a prompt and for one decode step at "
+            "batch sizes 1 to 256, computes the bytes of weights and KV cache each step reads, and "
+            "places every step on the roofline of the GPU you describe. It proves that every "
+            "weight does 2 FLOPs per token, that decode at batch 1 sits far below the ridge point "
+            "while prefill sits above it, and that batching raises the weight products' FLOPs per "
+            "byte but not attention's, which stays at n_head / n_kv_head.",
+            "zh": "用 PyTorch 的 FLOP 计数器，对一个 LLaMA-7B 大小的解码器（只有形状，放在 meta 设备上）统计一段"
+            "提示的 prefill 以及 batch 从 1 到 256 的一步 decode 的运算量，算出每一步要读写的权重和 KV 缓存"
+            "字节数，并把每一步放到你所描述的 GPU 的屋顶线上。它证明每个权重对每个 token 做 2 次运算；"
+            "batch 为 1 的 decode 远低于拐点，而 prefill 高于拐点；batching 能提高权重矩阵乘法的每字节运算"
+            "数，却提高不了注意力的，后者始终是 n_head / n_kv_head。",
+        },
+        compute="minimodels.demos.prefill_decode:run",
+        params=(
+            IntParam("width", {"en": "Width d", "zh": "宽度 d"}, 4096, 1024, 8192, 512),
+            IntParam("layers", {"en": "Layers", "zh": "层数"}, 32, 1, 80),
+            IntParam("heads", {"en": "Query heads", "zh": "query 头数"}, 32, 8, 64, 8),
+            ChoiceParam(
+                "attention",
+                {"en": "Attention (K/V heads)", "zh": "注意力（K/V 头数）"},
+                "MHA",
+                ("MHA", "GQA-8", "MQA"),
+            ),
+            IntParam(
+                "context",
+                {"en": "Prompt / context tokens", "zh": "提示 / 上下文 token 数"},
+                2048,
+                1024,
+                32768,
+                512,
+            ),
+            ChoiceParam(
+                "weights",
+                {"en": "Weight format", "zh": "权重格式"},
+                "fp16",
+                ("fp16", "int8", "int4"),
+            ),
+            FloatParam(
+                "peak_tflops",
+                {"en": "GPU peak TFLOP/s", "zh": "GPU 峰值 TFLOP/s"},
+                312.0,
+                50.0,
+                1000.0,
+                10.0,
+            ),
+            FloatParam(
+                "bandwidth_tbs",
+                {"en": "GPU memory bandwidth, TB/s", "zh": "GPU 显存带宽，TB/s"},
+                2.0,
+                2.0,
+                8.0,
+                0.1,
+            ),
+        ),
+    ),
 ]

@@ -9,8 +9,8 @@ import torch
 import torch.nn.functional as F
 
 from minimodels.attention import KVCache
-from minimodels.demos import speculative_sampling
-from minimodels.results import Check, Metric, Part, Table
+from minimodels.demos import prefill_decode, speculative_sampling
+from minimodels.results import Check, Lines, Metric, Part, Table
 from minimodels.serving import (
     GroupedQueryAttention,
     kv_cache_bytes,
@@ -22,7 +22,7 @@ from minimodels.serving import (
 )
 from studyapp.demos import REGISTRY, run_demo, serving, source_of
 
-MINE = ["kv-cache-bytes", "online-softmax", "speculative-sampling"]
+MINE = ["kv-cache-bytes", "online-softmax", "speculative-sampling", "prefill-vs-decode"]
 
 
 def en(text) -> str:
@@ -190,3 +190,45 @@ def test_a_worse_draft_lowers_acceptance_but_not_correctness():
     assert rate["good"] > rate["bad"] + 0.2
     assert all(c.passed for c in of_type(bad, Check))
     assert speculative_sampling.LENGTH == 3
+
+
+# -- prefill-vs-decode --
+
+
+def test_prefill_decode_layer_is_real_grouped_query_attention():
+    # The layer counted on the meta device computes causal GQA correctly on real tensors.
+    torch.manual_seed(0)
+    layer = prefill_decode.Layer(width=32, heads=8, kv_heads=2)
+    x = torch.randn(2, 5, 32)
+    empty = torch.zeros(2, 2, 0, 4)
+    with torch.no_grad():
+        out = layer(x, empty, empty)
+        q = layer.q(x).view(2, 5, 8, 4).transpose(1, 2)
+        k, v = layer.kv(x).view(2, 5, 2, 2, 4).permute(2, 0, 3, 1, 4)
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
+        h = x + layer.o(y.transpose(1, 2).reshape(2, 5, 32))
+        expected = h + layer.down(F.gelu(layer.up(h)))
+    assert torch.allclose(out, expected, atol=1e-5)
+
+
+def test_prefill_vs_decode_numbers_at_llama_7b_size():
+    parts = run_demo(REGISTRY["prefill-vs-decode"])
+    rows = of_type(parts, Table)[0].rows
+    intensity = [float(row[3].replace(",", "")) for row in rows]
+    assert intensity[0] == 2048.0  # prefill: as many FLOPs per byte as prompt tokens
+    assert intensity[1] == 1.0  # decode at batch 1: one FLOP per byte
+    assert intensity[1:] == sorted(intensity[1:])  # batching raises it...
+    assert intensity[-1] < 156  # ...but at a 2,048-token context not past the ridge
+    ms_batch_1 = float(rows[1][4])
+    # 12.9 GB of fp16 weights + 1.07 GB of cache (2,048 tokens x 0.5 MiB) at 2 TB/s: the 7 ms floor
+    assert 6.9 < ms_batch_1 < 7.1
+    assert en(rows[1][5]) == "memory" and en(rows[0][5]) == "compute"
+
+
+@pytest.mark.parametrize(("attention", "group"), [("MHA", 1), ("GQA-8", 4), ("MQA", 32)])
+def test_attention_intensity_is_the_group_size(attention, group):
+    parts = run_demo(REGISTRY["prefill-vs-decode"], {"attention": attention, "weights": "int4"})
+    curves = of_type(parts, Lines)[0].series
+    assert curves["attention"] == [group] * 5
+    assert curves["weights"] == [4.0 * b for b in prefill_decode.BATCHES]  # 4 bits: 4 FLOPs/byte
+    assert all(c.passed for c in of_type(parts, Check))
