@@ -53,11 +53,18 @@ def fit(model: GPT, shift: int, steps: int, lr: float, seed: int) -> list[float]
     return losses
 
 
-def run(shift: int = 5, steps: int = 100, alpha: float = 8.0, seed: int = 0) -> list:
+def report(progress, done: int, total: int, text: dict) -> None:
+    if progress:
+        progress(done / total, text, None)
+
+
+def run(shift: int = 5, steps: int = 100, alpha: float = 8.0, seed: int = 0, progress=None) -> list:
     torch.manual_seed(seed)
     config = GPTConfig(vocab_size=VOCAB, block_size=BLOCK, n_layer=2, n_head=2, n_embd=32)
     base = GPT(config)
     fit(base, shift=1, steps=200, lr=3e-3, seed=seed)  # "pre-training" on task A
+    runs = len(RANKS) + 2  # pre-training, each LoRA rank, full fine-tuning
+    report(progress, 1, runs, {"en": "base trained on task A", "zh": "基座已在任务 A 上训练完成"})
 
     g = torch.Generator().manual_seed(seed + 1)
     x_val, y_val = batch(shift, 256, g)  # task-B validation sequences, the same for every run
@@ -80,6 +87,7 @@ def run(shift: int = 5, steps: int = 100, alpha: float = 8.0, seed: int = 0) -> 
             final[rank] = loss_on(model, x_val, y_val).item()
             merged = merge_lora(copy.deepcopy(model))
             merge_diff = max(merge_diff, (merged(x_val) - model(x_val)).abs().max().item())
+        report(progress, len(rows) + 2, runs, {"en": f"LoRA r={rank}", "zh": f"LoRA r={rank}"})
         rows.append(
             [f"LoRA r={rank}", n_train, f"{100 * n_train / total:.1f} %", f"{final[rank]:.3f}"]
         )

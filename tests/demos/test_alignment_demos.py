@@ -113,3 +113,9 @@ def test_lora_linear_starts_as_the_base_and_merges_exactly():
     merged = merge_lora(model)
     assert not any(isinstance(m, LoRALinear) for m in merged.modules())
     assert torch.allclose(merged(x), expected, atol=1e-5)
+
+
+def test_lora_rank_reports_progress_in_order():
+    calls = []
+    run_demo(REGISTRY["lora-rank"], {"steps": 50}, lambda done, text, curve: calls.append(done))
+    assert len(calls) == 5 and calls == sorted(calls) and calls[0] > 0 and calls[-1] < 1
