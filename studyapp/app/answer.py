@@ -42,8 +42,12 @@ __all__ = ["Answered", "answer_card", "key_help", "undo_button"]
 # starts with "choices-") and never while the learner types in a text field.
 _PAGE_HELPERS = """
 <style>
+/* Streamlit wraps a keyed container in a box of its own size: the wrapper is what sticks. */
+[data-testid="stLayoutWrapper"]:has(> [class*="st-key-ratingbar-"]) {
+  position: sticky; bottom: 0; z-index: 50;
+}
 [class*="st-key-ratingbar-"] {
-  position: sticky; bottom: 0; z-index: 50; padding: 0.5rem 0;
+  padding: 0.5rem 0;
   background: var(--studyapp-page-background, #fff);
   box-shadow: 0 -0.5rem 0.75rem -0.75rem rgba(0, 0, 0, 0.35);
 }

@@ -2,12 +2,14 @@
 a choice answered by keyboard, and a rating override; screenshots in English and Chinese."""
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.bankfixtures import write_question
 from tests.browser.conftest import ARTIFACTS, RunningApp, screenshot, wait_idle
-from tests.studyflow import topics_bank
+from tests.studyflow import recall, topics_bank
 
 pytestmark = pytest.mark.browser
 
@@ -27,14 +29,24 @@ def app(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     running = RunningApp(bank, data)
+    running.bank = bank
     yield running
     running.stop()
 
 
-def shown(page) -> str:
-    text = page.get_by_text(re.compile("^(" + "|".join(map(re.escape, QUESTIONS)) + ")$")).first
-    expect(text).to_be_visible()
-    return QUESTIONS[text.inner_text().strip()]
+def shown(page, after: str | None = None) -> str:
+    """The question on screen (stale elements of the previous run left out); with `after`, wait
+    until it is another question than that one."""
+    pattern = re.compile("^(" + "|".join(map(re.escape, QUESTIONS)) + ")$")
+    fresh = page.locator("[data-testid=stElementContainer]:not([data-stale=true])")
+    deadline = time.monotonic() + 15
+    while True:
+        text = fresh.get_by_text(pattern).first
+        expect(text).to_be_visible()
+        qid = QUESTIONS[text.inner_text().strip()]
+        if qid != after or time.monotonic() > deadline:
+            return qid
+        page.wait_for_timeout(100)
 
 
 def test_review_narrowed_to_two_topics_with_keyboard_and_override(app, page):
@@ -55,7 +67,7 @@ def test_review_narrowed_to_two_topics_with_keyboard_and_override(app, page):
     expect(page.get_by_text(re.compile(r"New\s*3"))).to_be_visible()
     seen = []
     for _ in range(3):
-        qid = shown(page)
+        qid = shown(page, after=seen[-1] if seen else None)
         seen.append(qid)
         if qid == "pick-the-encoder":
             expect(page.locator("[data-testid=stRadioOption]").first).to_be_visible()
@@ -99,9 +111,9 @@ def test_a_reload_mid_quiz_resumes_and_a_number_gets_a_rating_override(app, page
     page.get_by_role("radio", name="English").click()
     wait_idle(page)
     expect(page.get_by_text("Question 1 of 6")).to_be_visible()
-    first = shown(page)
-    for _ in range(6):
-        qid = shown(page)
+    first = previous = shown(page)
+    for i in range(6):
+        qid = previous = shown(page, after=previous if i else None)
         if qid == "gpt2-small-params":
             break
         if qid == "pick-the-encoder":
@@ -138,6 +150,18 @@ def test_a_reload_mid_quiz_resumes_and_a_number_gets_a_rating_override(app, page
 
 
 def test_pages_in_chinese_and_on_a_phone(app, browser):
+    paragraph = "A long explanation that goes on and on about attention. " * 12
+    long_answer = (
+        f"answer:\n  en: |\n{('    ' + paragraph + chr(10) + chr(10)) * 12}  zh: |\n"
+        + ("    很长的解释。" * 40 + "\n\n") * 12
+    )
+    write_question(
+        app.bank,
+        recall(
+            "long-answer", "bert", "A question with a long answer?", "答案很长的题？", long_answer
+        ),
+        qid="long-answer",
+    )
     for name, size, lang in (("desktop", (1280, 900), "zh"), ("phone", (390, 844), "en")):
         context = browser.new_context(viewport={"width": size[0], "height": size[1]})
         page = context.new_page()
@@ -145,6 +169,15 @@ def test_pages_in_chinese_and_on_a_phone(app, browser):
             page.goto(f"{app.url}/{path}?lang={lang}")
             wait_idle(page)
             screenshot(page, f"{path}-{lang}-{name}")
+        page.goto(f"{app.url}/question?q=long-answer&lang={lang}")
+        wait_idle(page)
+        page.keyboard.press("Space")
+        wait_idle(page)
+        rate = page.get_by_role("button", name=re.compile("^(Good|良好) · "))
+        expect(rate).to_be_in_viewport()  # not pushed below a long answer
+        main = page.locator("[data-testid=stMain]")  # the scrolling box
+        assert main.evaluate("e => e.scrollHeight") > 2 * size[1]
+        page.screenshot(path=str(ARTIFACTS / f"recall-long-answer-{lang}-{name}.png"))
         page.goto(f"{app.url}/question?q=pick-the-encoder&lang={lang}")
         wait_idle(page)
         page.get_by_text("编码器" if lang == "zh" else "The encoder").click()
