@@ -2,6 +2,7 @@
 other origins, and `studyapp` will not listen beyond loopback without an explicit flag."""
 
 import http.client
+import re
 import sys
 
 import pytest
@@ -53,6 +54,15 @@ def test_page_and_static_files_answer_only_known_hosts(server, path):
         assert response.status == 403, (host, path)
         assert response.getheader("Content-Type").startswith("text/plain")
         assert b"does not answer to the host name" in body
+
+
+def test_the_pages_scripts_answer_only_known_hosts(server):
+    _, page = get(server.port, "/", f"localhost:{server.port}")
+    scripts = re.findall(rb'src="\.?(/static/[^"]+\.js)"', page)
+    assert scripts
+    for host, status in ((f"localhost:{server.port}", 200), (f"evil.example:{server.port}", 403)):
+        response, _ = get(server.port, scripts[0].decode(), host)
+        assert response.status == status
 
 
 def test_websocket_answers_only_known_hosts(server):

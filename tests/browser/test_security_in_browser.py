@@ -83,3 +83,14 @@ def test_an_unusable_database_is_one_plain_page_on_every_page(broken_app, page):
         assert page.get_by_text("Your progress cannot be used").count() == 1, path
         assert "is not a SQLite database" in page.locator("[data-testid=stCode]").inner_text()
         assert page.locator("[data-testid=stException]").count() == 0, path
+
+
+def test_another_origin_cannot_frame_the_app(app, page):
+    page.set_content(f'<iframe id="app" src="http://localhost:{app.port}/"></iframe>')
+    page.wait_for_timeout(3000)
+    [framed] = [f for f in page.frames if f != page.main_frame]
+    assert framed.url == "chrome-error://chromewebdata/"  # Chromium refused to show it
+    # the same page opened directly works
+    page.goto(f"http://localhost:{app.port}/")
+    wait_idle(page)
+    assert page.locator("[data-testid=stApp]").count() == 1
