@@ -155,6 +155,26 @@ COMPUTED: dict[str, Callable[[], float]] = {
     "alignment-label-smoothing-logit-gap": lambda: math.log(0.91 / 0.01),
     # Two 7B models with mixed-precision Adam (16 B/param) + two frozen in bf16 (2 B/param).
     "alignment-ppo-memory-7b": lambda: (2 * 16 + 2 * 2) * 7e9 / 1e9,
+    # Mixtral 8x7B, billions used per token: 32 layers of attention (GQA, 8 KV heads of 128),
+    # 2 of 8 SwiGLU experts, router and norms, plus untied embedding and head and a final norm.
+    "llm-arch-mixtral-active-params": lambda: (
+        (
+            32 * (2 * 4096**2 + 2 * 4096 * 1024 + 2 * 3 * 4096 * 14336 + 4096 * 8 + 2 * 4096)
+            + 2 * 32000 * 4096
+            + 4096
+        )
+        / 1e9
+    ),
+    # Switch Transformer: tokens / experts x capacity factor.
+    "llm-arch-moe-capacity": lambda: 4096 / 64 * 1.25,
+    # Sinusoidal encodings: d/2 (sin, cos) pairs of length 1 each.
+    "positions-sinusoid-norm": lambda: math.sqrt(512 / 2),
+    # RoPE, d = 128, base 10,000: 2 pi / theta_63 = 2 pi 10000^(126/128) tokens.
+    "positions-rope-slowest-wavelength": lambda: 2 * math.pi * 10_000 ** (126 / 128),
+    # Position interpolation from 2,048 to 8,192 positions: m L / L'.
+    "positions-pi-position-index": lambda: 5000 * 2048 / 8192,
+    # ALiBi with 16 heads: first slope 2^(-8/16).
+    "positions-alibi-slopes-16-heads": lambda: 2 ** (-8 / 16),
 }
 
 # Figures quoted from the source the question cites, with where they stand.

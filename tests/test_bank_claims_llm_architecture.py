@@ -1,0 +1,90 @@
+"""Claims in the llm-architecture questions that are computed rather than quoted.
+
+Each test recomputes a figure a question states (numeric value and the numbers written in its
+answer, in both languages), so an edit that changes the answer or the code it describes fails
+here."""
+
+import math
+
+import pytest
+import torch
+
+from minimodels.demos import moe_routing
+from studyapp.bank.load import load_bank
+from tests.bankfixtures import REPO
+
+BANK = load_bank(REPO / "questions").questions
+
+
+def answer_texts(qid: str) -> tuple[str, str]:
+    answer = BANK[qid].answer
+    return answer.en, answer.zh
+
+
+def llama_7b_parameters(biases: bool) -> int:
+    """LLaMA-7B's shapes (Table 2; FFN hidden 11,008): untied embedding and head, RMSNorm gains."""
+    d, hidden, layers, vocab = 4096, 11008, 32, 32000
+    per_layer = 4 * d * d + 3 * d * hidden + 2 * d
+    if biases:
+        per_layer += 4 * d + 2 * hidden + d  # q, k, v, o; gate and up; down
+    return 2 * vocab * d + layers * per_layer + d
+
+
+def test_biases_would_be_0_02_percent_of_llama_7b():
+    without = llama_7b_parameters(biases=False)
+    added = llama_7b_parameters(biases=True) - without
+    assert without == 6_738_415_616  # the "6.7B" of the LLaMA paper
+    assert added == 1_359_872
+    assert round(100 * added / without, 2) == 0.02
+    for text in answer_texts("llm-arch-no-biases"):
+        assert "1{,}359{,}872" in text and "0.02" in text
+
+
+def test_mixtral_parameters_used_and_stored():
+    stored, used = moe_routing.MIXTRAL.counts()
+    assert (stored, used) == (46_702_792_704, 12_879_925_248)
+    question = BANK["llm-arch-mixtral-active-params"]
+    assert round(used / 1e9, 2) == question.numeric.value
+    en, zh = answer_texts("llm-arch-mixtral-active-params")
+    assert "12{,}879{,}925{,}248" in en and "46{,}702{,}792{,}704" in en
+    assert "12{,}879{,}925{,}248" in zh and "46{,}702{,}792{,}704" in zh
+    # The per-layer pieces the answer lists.
+    assert 2 * 4096**2 + 2 * 4096 * 8 * 128 == 41_943_040
+    assert 3 * 4096 * 14_336 == 176_160_768
+
+
+def test_switch_expert_capacity():
+    tokens, experts, capacity_factor = 4096, 64, 1.25
+    capacity = tokens / experts * capacity_factor
+    assert capacity == BANK["llm-arch-moe-capacity"].numeric.value == 80
+    assert moe_routing.overflow(torch.tensor([100, 80, 64, 12]), int(capacity)) == 20
+
+
+def test_deepnorm_constants_for_a_48_layer_decoder():
+    layers = 48
+    alpha, beta = (2 * layers) ** 0.25, (8 * layers) ** -0.25
+    assert f"{alpha:.2f}" == "3.13" and f"{beta:.3f}" == "0.226"
+    for text in answer_texts("llm-arch-deepnorm"):
+        assert r"\alpha \approx 3.13" in text and r"\beta \approx 0.226" in text
+
+
+def test_factored_query_key_costs_a_sixth_of_a_full_matrix():
+    d, heads = 768, 12
+    head = d // heads
+    factored, full = 2 * d * head, d * d
+    assert (factored, full) == (98_304, 589_824) and full / factored == 6
+    # The product of the two factors has rank d_h, a full W_QK rank d.
+    g = torch.Generator().manual_seed(0)
+    w_q = torch.randn(d, head, generator=g, dtype=torch.float64)
+    w_k = torch.randn(d, head, generator=g, dtype=torch.float64)
+    assert torch.linalg.matrix_rank(w_q @ w_k.T).item() == head
+    for text in answer_texts("llm-arch-qk-factorised"):
+        assert "98,304" in text and "589,824" in text
+
+
+@pytest.mark.parametrize("layers", [6, 48, 1000])
+def test_deepnorm_alpha_grows_and_beta_shrinks_with_depth(layers):
+    alpha, beta = (2 * layers) ** 0.25, (8 * layers) ** -0.25
+    assert alpha > 1 > beta
+    # Their product is (2N / 8N)^(1/4) = 1/sqrt(2) whatever the depth.
+    assert math.isclose(alpha * beta, 2**-0.5, rel_tol=1e-12)

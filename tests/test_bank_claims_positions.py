@@ -1,0 +1,81 @@
+"""Claims in the positions questions that are computed rather than quoted.
+
+Each test recomputes a figure a question states with `minimodels.positions` (the code the live
+demos run), compares it with the question's numeric value, and checks the answer writes the same
+number in both languages."""
+
+import math
+
+import torch
+
+from minimodels.demos import rope_scaling
+from minimodels.positions import alibi_slopes, inverse_frequencies, ntk_base, sinusoidal
+from studyapp.bank.load import load_bank
+from tests.bankfixtures import REPO
+
+BANK = load_bank(REPO / "questions").questions
+
+
+def both_answers(qid: str) -> tuple[str, str]:
+    answer = BANK[qid].answer
+    return answer.en, answer.zh
+
+
+def test_sinusoid_norm_is_16_at_width_512():
+    pe = sinusoidal(torch.tensor([0, 1, 1000, 123_456]), 512)
+    norms = pe.norm(dim=-1)
+    assert torch.allclose(norms, torch.full((4,), 16.0, dtype=torch.float64), atol=1e-12)
+    assert BANK["positions-sinusoid-norm"].numeric.value == 16 == math.sqrt(512 / 2)
+
+
+def test_slowest_rope_pair_turns_once_in_54410_tokens():
+    theta = inverse_frequencies(128)
+    wavelength = 2 * math.pi / theta[-1].item()
+    question = BANK["positions-rope-slowest-wavelength"]
+    assert abs(wavelength - question.numeric.value) <= question.numeric.tolerance
+    assert round(wavelength) == 54_410
+    # Pairs 41 to 63 (23 of 64) have wavelengths above 2,048 tokens, as the answer says.
+    longer = [i for i in range(64) if 2 * math.pi / theta[i].item() > 2048]
+    assert longer == list(range(41, 64))
+    for text in both_answers("positions-rope-slowest-wavelength"):
+        assert "54{,}410" in text and "41" in text and "63" in text and "23" in text
+
+
+def test_position_interpolation_maps_5000_to_1250():
+    trained, extended = 2048, 8192
+    assert 5000 * trained / extended == BANK["positions-pi-position-index"].numeric.value == 1250
+    assert (extended - 1) * trained / extended == 2047.75
+    # With PI every rotary pair stays inside the angles it saw in training.
+    theta = inverse_frequencies(128)
+    assert bool(((extended - 1) * theta / (extended / trained) < trained * theta).all())
+    for text in both_answers("positions-pi-position-index"):
+        assert "2,047.75" in text
+
+
+def test_alibi_first_slope_with_16_heads():
+    slopes = alibi_slopes(16)
+    question = BANK["positions-alibi-slopes-16-heads"]
+    assert abs(slopes[0] - question.numeric.value) <= question.numeric.tolerance
+    # The 16-head slopes are the 8-head ones with their geometric means in between.
+    eight = alibi_slopes(8)
+    assert slopes[1::2] == eight
+    assert all(
+        math.isclose(slopes[2 * k], math.sqrt(eight[k] * (eight[k - 1] if k else 1)))
+        for k in range(8)
+    )
+    # The answer's penalties: e^(-7.07) at distance 10 for head 1, ~1,810 tokens for the last head.
+    assert round(math.exp(-10 * slopes[0]), 5) == 0.00085
+    assert round(10 * slopes[0] / slopes[-1]) == 1810
+    for text in both_answers("positions-alibi-slopes-16-heads"):
+        assert "0.00085" in text and "1,800" in text
+
+
+def test_ntk_base_and_the_pairs_it_leaves_out_of_range():
+    assert round(ntk_base(10_000, 4, 128)) == 40_890
+    for text in both_answers("positions-ntk-aware"):
+        assert "40{,}890" in text
+    # The answer's figures come from the rope-scaling demo at d = 128, L = 2,048, s = 4.
+    checks = [p for p in rope_scaling.run(dim=128, trained=2048, scale=4) if hasattr(p, "passed")]
+    ntk_detail = checks[-1].detail["en"]
+    assert ntk_detail.startswith("22 pairs still leave their trained range, by up to 1.62×")
+    assert "23 pairs, up to 4.00×" in ntk_detail
