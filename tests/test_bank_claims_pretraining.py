@@ -1,0 +1,73 @@
+"""Figures in the pre-training questions, recomputed: each test names the question it backs and
+checks the question's numeric value against the computation, so that neither can drift alone."""
+
+import math
+
+import pytest
+import torch
+import yaml
+
+from tests.bankfixtures import REPO
+
+BANK = REPO / "questions" / "pretraining"
+
+
+def value_of(question_id: str) -> float:
+    data = yaml.safe_load((BANK / f"{question_id}.yaml").read_text(encoding="utf-8"))
+    return data["numeric"]["value"]
+
+
+def test_float_formats_range_and_epsilon():
+    fp16, bf16, fp32 = torch.finfo(torch.float16), torch.finfo(torch.bfloat16), torch.finfo()
+    # fp16: largest exponent 30 - 15 = 15, largest significand 2 - 2^-10.
+    assert fp16.max == (2 - 2**-10) * 2**15 == value_of("pretrain-fp16-largest-value") == 65504
+    assert torch.tensor(65520.0).half().isinf()  # halfway to the next step rounds up to inf
+    # bf16: 7 mantissa bits, so the gap after 1.0 is 2^-7; fp32's range.
+    assert bf16.eps == 2**-7 == value_of("pretrain-bf16-gap-after-one")
+    assert bf16.max / fp32.max == pytest.approx(1, rel=0.01)
+    one = torch.tensor(1.0)
+    assert one.bfloat16() + torch.tensor(0.001).bfloat16() == 1  # the update is lost
+    assert one.half() + torch.tensor(0.001).half() > 1  # fp16's gap at 1 is 2^-10 < 0.001 * 2
+    assert (one.bfloat16() + torch.tensor(0.004).bfloat16()).item() == 1 + 2**-7  # above half
+
+
+def test_zero_stages_per_gpu():
+    psi, gpus = 7e9, 8
+    stage1 = (4 * psi + 12 * psi / gpus) / 1e9
+    stage2 = (2 * psi + 14 * psi / gpus) / 1e9
+    stage3 = 16 * psi / gpus / 1e9
+    assert 16 * psi / 1e9 == 112
+    assert (stage1, stage2) == (38.5, 26.25)
+    assert stage3 == value_of("pretrain-zero3-per-gpu-memory") == 14
+
+
+def test_activation_memory_of_a_gpt3_layer():
+    s, b, h, a = 2048, 1, 12288, 96
+    assert 5 * a * s / h == 80
+    per_layer = s * b * h * (34 + 5 * a * s / h)  # bytes, Korthikanti et al. Eq. 1
+    assert per_layer == 2048 * 12288 * 114
+    assert per_layer / 1e9 == pytest.approx(
+        value_of("pretrain-activation-memory-per-layer"), abs=0.01
+    )
+    assert 96 * per_layer / 1e9 == pytest.approx(275, abs=1)
+
+
+def test_global_norm_clipping_keeps_the_direction():
+    torch.manual_seed(0)
+    params = [torch.nn.Parameter(torch.zeros(n)) for n in (1000, 3000, 50)]
+    for p in params:
+        p.grad = torch.randn(p.shape)
+    flat = torch.cat([p.grad for p in params])
+    for p in params:  # make the global norm exactly 4.0
+        p.grad *= 4.0 / flat.norm()
+    before = torch.cat([p.grad for p in params]).clone()
+    returned = torch.nn.utils.clip_grad_norm_(params, 1.0)
+    after = torch.cat([p.grad for p in params])
+    assert returned.item() == pytest.approx(4.0)  # the norm before clipping
+    assert after.norm().item() == pytest.approx(1.0, rel=1e-5)
+    assert torch.allclose(after, before / 4, atol=1e-7)  # every entry scaled by the same factor
+    # Per-layer clipping would give each layer norm 1 instead: a different vector.
+    assert not math.isclose(params[2].grad.norm().item(), 1.0, rel_tol=1e-3)
+    # Clipping values at +-1 would leave these small entries (a norm of 4 over 4050) untouched.
+    values = before.clone().clamp(-1.0, 1.0)
+    assert torch.equal(values, before)
