@@ -9,9 +9,9 @@ import signal
 import sys
 from pathlib import Path
 
+from studyapp.app.hostguard import SHARE_FLAG
+
 APP_SCRIPT = Path(__file__).resolve().parent / "app" / "serve.py"  # main.py behind the host guard
-SHARE_FLAG = "--serve-network-without-auth"
-LOOPBACK_ADDRESSES = ("localhost", "127.0.0.1", "::1", "[::1]")
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "questions" / "schema.json"
 
 
@@ -27,10 +27,6 @@ def server_address(streamlit_args: list[str]) -> str:
     return address
 
 
-def is_loopback(address: str) -> bool:
-    return address.strip().lower() in LOOPBACK_ADDRESSES or address.startswith("127.")
-
-
 def run_app(
     streamlit_args: list[str],
     bank: str | None,
@@ -42,17 +38,11 @@ def run_app(
     """Start Streamlit on the entry script; its own flags (--server.port ...) pass through.
 
     The app has no login: refuse to listen beyond this machine unless the user says so."""
-    from studyapp.app.hostguard import ALLOWED_HOSTS_ENV
+    from studyapp.app.hostguard import ALLOWED_HOSTS_ENV, SHARE_ENV, exposure_refusal
     from studyapp.progress.store import DB_ENV
 
-    address = server_address(streamlit_args)
-    if not is_loopback(address) and not share:
-        print(
-            f"studyapp: refusing to listen on {address}: the app has no login, so anyone who can "
-            f"reach that address could read and change every profile's progress. Pass "
-            f"{SHARE_FLAG} if that is what you want (see README, Security).",
-            file=sys.stderr,
-        )
+    if why := exposure_refusal(server_address(streamlit_args), share):
+        print(f"studyapp: {why}", file=sys.stderr)
         return 2
     from streamlit import net_util
     from streamlit.web import cli as stcli
@@ -62,6 +52,8 @@ def run_app(
     net_util._external_ip = ""
     if allow_hosts:
         os.environ[ALLOWED_HOSTS_ENV] = ",".join(allow_hosts)
+    if share:
+        os.environ[SHARE_ENV] = "1"
     if bank:
         os.environ["STUDYAPP_BANK"] = str(Path(bank).resolve())
     if db:

@@ -2,15 +2,17 @@
 other origins, and `studyapp` will not listen beyond loopback without an explicit flag."""
 
 import http.client
+import os
 import re
+import subprocess
 import sys
 
 import pytest
 from streamlit.web import cli as stcli
 
 from studyapp import cli
-from studyapp.app.hostguard import HostGuard, host_name
-from studyapp.tools.liveserver import LiveServer
+from studyapp.app.hostguard import SHARE_ENV, HostGuard, exposure_refusal, host_name
+from studyapp.tools.liveserver import LiveServer, free_port
 
 WEBSOCKET_HEADERS = {
     "Upgrade": "websocket",
@@ -118,7 +120,7 @@ def started(monkeypatch):
     seen = {}
     monkeypatch.setattr(stcli, "main", lambda: seen.update(argv=list(sys.argv)) or 0)
     monkeypatch.setattr(sys, "argv", list(sys.argv))
-    for name in ("STUDYAPP_DB", "STUDYAPP_BANK", "STUDYAPP_ALLOWED_HOSTS"):
+    for name in ("STUDYAPP_DB", "STUDYAPP_BANK", "STUDYAPP_ALLOWED_HOSTS", SHARE_ENV):
         monkeypatch.setenv(name, "")
         monkeypatch.delenv(name)
     monkeypatch.delenv("STREAMLIT_SERVER_ADDRESS", raising=False)
@@ -167,3 +169,29 @@ def test_sharing_on_the_network_asks_no_third_party_for_the_external_ip(started,
     monkeypatch.setattr(net_util, "_external_ip", None)
     assert cli.main(["--server.address", "0.0.0.0", cli.SHARE_FLAG]) == 0
     assert not net_util.get_external_ip()
+
+
+def test_serving_beyond_loopback_is_refused_however_the_server_is_started(tmp_path):
+    """`streamlit run serve.py --server.address 0.0.0.0`, bypassing `studyapp`, refuses too."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STUDYAPP_SERVE")}
+    command = [sys.executable, "-m", "streamlit", "run", str(cli.APP_SCRIPT)]
+    command += ["--server.address", "0.0.0.0", "--server.port", str(free_port())]
+    result = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**env, "STUDYAPP_DB": str(tmp_path / "p.db")},
+    )
+    assert result.returncode != 0
+    assert "refusing to listen on 0.0.0.0: the app has no login" in result.stdout + result.stderr
+
+
+def test_exposure_refusal():
+    assert exposure_refusal("127.0.0.1", False) is None
+    assert exposure_refusal("127.0.0.2", False) is None
+    assert exposure_refusal("[::1]", False) is None
+    assert exposure_refusal("localhost", False) is None
+    assert "no login" in exposure_refusal("0.0.0.0", False)
+    assert "no login" in exposure_refusal("192.168.1.5", False)
+    assert exposure_refusal("0.0.0.0", True) is None

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from typing import TYPE_CHECKING
 
-import streamlit as st
-from starlette.responses import PlainTextResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+if TYPE_CHECKING:  # the CLI imports this module: Streamlit and Starlette load only to serve
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 ALLOWED_HOSTS_ENV = "STUDYAPP_ALLOWED_HOSTS"
+# Set by `studyapp --serve-network-without-auth`: the user knows the app has no login.
+SHARE_ENV = "STUDYAPP_SERVE_NETWORK_WITHOUT_AUTH"
+SHARE_FLAG = "--serve-network-without-auth"
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 WILDCARD_ADDRESSES = frozenset({"0.0.0.0", "::", ""})
 FRAME_HEADERS = {
@@ -26,6 +29,23 @@ FRAME_HEADERS = {
     "Content-Security-Policy": "frame-ancestors 'self'",
 }
 _RAW_FRAME_HEADERS = [(k.lower().encode(), v.encode()) for k, v in FRAME_HEADERS.items()]
+
+
+def is_loopback(address: str) -> bool:
+    address = address.strip().strip("[]").lower()
+    return address in LOOPBACK_NAMES or address.startswith("127.")
+
+
+def exposure_refusal(address: str, acknowledged: bool) -> str | None:
+    """Why the server must not listen on `address`, or None: with no login, anyone who reaches
+    a non-loopback address could read and change every profile."""
+    if is_loopback(address) or acknowledged:
+        return None
+    return (
+        f"refusing to listen on {address}: the app has no login, so anyone who can reach that "
+        f"address could read and change every profile's progress. Pass {SHARE_FLAG} to "
+        "`studyapp` if that is what you want (see README, Security)."
+    )
 
 
 def host_name(header: str | None) -> str | None:
@@ -58,7 +78,9 @@ class HostGuard:
     def __init__(self, app: ASGIApp, address: str | None = None, extra: str | None = None):
         self.app = app
         if address is None:
-            address = st.get_option("server.address") or ""
+            from streamlit import config
+
+            address = config.get_option("server.address") or ""
         if extra is None:
             extra = os.environ.get(ALLOWED_HOSTS_ENV, "")
         address = address.strip().strip("[]").lower()
@@ -80,6 +102,8 @@ class HostGuard:
                 f"403: this server does not answer to the host name {header!r}. "
                 "Open it at http://localhost, or start it with `studyapp --allow-host NAME`.\n"
             )
+            from starlette.responses import PlainTextResponse
+
             if scope["type"] == "websocket" and "websocket.http.response" not in scope.get(
                 "extensions", {}
             ):
