@@ -148,7 +148,7 @@ def test_a_profile_name_is_shown_literally(db):
     md = MarkdownIt("commonmark")
     tokens = [c for t in md.parse(label) if t.type == "inline" for c in t.children]
     assert [t.type for t in tokens] == ["text"]
-    assert tokens[0].content == hostile
+    assert tokens[0].content.replace("\u2060", "") == hostile  # minus the autolink breaker
     [confirm] = [w for w in at.text_input if w.key == f"delete_confirm_{evil.id}"]
     assert "\\!\\[x\\]" in confirm.label
 

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from studyapp.app.text import join_cjk_breaks, link, literal, safe_url
+from studyapp.app.text import WORD_JOINER, join_cjk_breaks, link, literal, safe_url
 
 MD = MarkdownIt("commonmark").enable("table").enable("strikethrough")
 
@@ -42,11 +42,26 @@ HOSTILE = [
 ]
 
 
+# The patterns GFM (mdast-util-gfm-autolink-literal, as in Streamlit) links in text that has
+# already been unescaped: a URL with its scheme, a www. name, an e-mail address.
+GFM_AUTOLINK = re.compile(r"(https?://|www(?=\.))[-.\w]+|[-.\w+]+@[-\w]+(\.[-\w]+)+", re.IGNORECASE)
+
+
+@pytest.mark.parametrize(
+    "value", ["http://evil.example", "see www.evil.example", "mail me@evil.example", "HTTPS://X.Y"]
+)
+def test_literal_text_is_never_autolinked(value):
+    shown = "".join(t.content for t in inline_tokens(literal(value)))
+    assert GFM_AUTOLINK.search(value) and not GFM_AUTOLINK.search(shown)
+    assert shown.replace(WORD_JOINER, "") == value
+
+
 @pytest.mark.parametrize("value", HOSTILE)
 def test_literal_renders_as_exactly_its_text(value):
     tokens = inline_tokens(literal(value))
     assert {t.type for t in tokens} == {"text"}, tokens
-    assert "".join(t.content for t in tokens) == re.sub(r"\n+", " ", value)
+    shown = "".join(t.content for t in tokens).replace(WORD_JOINER, "")
+    assert shown == re.sub(r"\n+", " ", value)
     assert len(MD.parse(literal(value))) == 3  # one paragraph: open, inline, close
 
 
@@ -55,7 +70,8 @@ def test_literal_renders_as_exactly_its_text(value):
 def test_literal_never_produces_markup(value):
     tokens = inline_tokens(literal(value))
     assert {t.type for t in tokens} <= {"text"}
-    shown = "".join(t.content for t in tokens)
+    shown = "".join(t.content for t in tokens).replace(WORD_JOINER, "")
+    assert not GFM_AUTOLINK.search("".join(t.content for t in tokens))
     # Every non-space character shows as itself (CommonMark turns NUL into U+FFFD).
     expected = re.sub(r"[\x00-\x1f\x7f\u2028\u2029]", " ", value).replace("\x00", "\ufffd")
     assert "".join(shown.split()) == "".join(expected.split())

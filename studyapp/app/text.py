@@ -21,9 +21,16 @@ _PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
 _BREAKS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
 
+# Streamlit's GFM turns "http://...", "www.x" and "a@b.c" into links after escapes are resolved,
+# so no backslash stops it: an invisible word joiner where those patterns join does.
+_AUTOLINK_JOINTS = re.compile(r"(?=://)|(?<=www)(?=\.)|(?<=[\w.+-])(?=@)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
+
+
 def literal(value: object) -> str:
     """`value` as Markdown that renders exactly as its text: no link, image, code, math or HTML."""
-    return _PUNCTUATION.sub(r"\\\1", _BREAKS.sub(" ", str(value)))
+    text = _AUTOLINK_JOINTS.sub(WORD_JOINER, _BREAKS.sub(" ", str(value)))
+    return _PUNCTUATION.sub(r"\\\1", text)
 
 
 # A URL keeps only the characters a Markdown link destination cannot be confused by; everything
