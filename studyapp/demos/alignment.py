@@ -92,6 +92,31 @@ DEMOS: list[Demo] = [
         trains=True,
     ),
     Demo(
+        id="reward-model",
+        title={
+            "en": "A reward model learned from rankings",
+            "zh": "从排序中学出一个奖励模型",
+        },
+        explanation={
+            "en": "Simulated labelers rank 4 to 9 answers per prompt, noisily, by a hidden true "
+            "reward; every ranking becomes C(K, 2) pairs, and a linear reward model is trained with "
+            "InstructGPT's loss −log σ(r(y_w) − r(y_l)). It checks the pair count, shows that adding "
+            "a constant to every score leaves the loss unchanged (only differences are learned, so "
+            "the offset is arbitrary), and that on answers it never saw ranked the model orders "
+            "pairs about as well as the true reward does under the labelers' noise.",
+            "zh": "模拟标注员按一个隐藏的真实奖励、带噪声地给每个提示的 4 到 9 个回答排序；每次排序变成 "
+            "C(K, 2) 个成对比较，再用 InstructGPT 的损失 −log σ(r(y_w) − r(y_l)) 训练一个线性奖励模型。"
+            "它验证成对比较的数量，展示给每个分数加上同一个常数时损失不变（只学到差值，所以偏移量是"
+            "任意的），并表明在从未见过其排序的回答上，模型排对的比例与带着标注噪声的真实奖励相当。",
+        },
+        compute="minimodels.demos.reward_model:run",
+        params=(
+            IntParam("prompts", {"en": "Rankings", "zh": "排序次数"}, 300, 20, 2000, 20),
+            IntParam("steps", {"en": "Training steps", "zh": "训练步数"}, 300, 50, 1000, 50),
+            SEED,
+        ),
+    ),
+    Demo(
         id="lora-rank",
         title={
             "en": "LoRA on a tiny GPT: rank, parameters and quality",

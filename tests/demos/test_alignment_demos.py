@@ -7,14 +7,14 @@ import pytest
 import torch
 from torch import nn
 
-from minimodels.demos import dpo_loss, sft_masking
+from minimodels.demos import dpo_loss, reward_model, sft_masking
 from minimodels.lora import LoRALinear, add_lora, merge_lora, trainable_parameters
 from minimodels.masking import IGNORE_INDEX
 from minimodels.results import Check, Metric, Table
 from minimodels.tokenizers import CharTokenizer
 from studyapp.demos import REGISTRY, alignment, run_demo
 
-IDS = ["sft-loss-masking", "dpo-loss", "label-smoothing", "lora-rank"]
+IDS = ["sft-loss-masking", "dpo-loss", "label-smoothing", "reward-model", "lora-rank"]
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def metric(parts, english: str) -> float:
     return next(p.value for p in parts if isinstance(p, Metric) and p.label["en"] == english)
 
 
-def test_the_registry_lists_the_four_demos():
+def test_the_registry_lists_the_five_demos():
     assert [d.id for d in alignment.DEMOS] == IDS
 
 
@@ -119,3 +119,20 @@ def test_lora_rank_reports_progress_in_order():
     calls = []
     run_demo(REGISTRY["lora-rank"], {"steps": 50}, lambda done, text, curve: calls.append(done))
     assert len(calls) == 5 and calls == sorted(calls) and calls[0] > 0 and calls[-1] < 1
+
+
+def test_reward_model_counts_pairs_and_generalises(results):
+    parts = results["reward-model"]
+    assert metric(parts, "rankings") == 300
+    assert 300 * math.comb(4, 2) <= metric(parts, "pairs from them, Σ C(K, 2)") <= 300 * 36
+    held_out = next(p for p in parts if isinstance(p, Metric) and p.label["en"].startswith("held"))
+    true_acc = float(held_out.note["en"].split(": ")[1])
+    assert held_out.value > 0.8 and held_out.value >= true_acc - 0.03
+
+
+def test_reward_model_pairs_and_loss_by_hand():
+    pairs = reward_model.to_pairs([[2, 0, 1]])  # 2 best, then 0, then 1
+    assert pairs.tolist() == [[2, 0], [2, 1], [0, 1]]
+    scores = torch.tensor([0.0, -1.0, 1.0])
+    by_hand = sum(math.log1p(math.exp(-(scores[a] - scores[b]).item())) for a, b in pairs) / 3
+    assert reward_model.pairwise_loss(scores, pairs).item() == pytest.approx(by_hand)
