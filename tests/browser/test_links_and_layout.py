@@ -2,6 +2,8 @@
 the same tab; on a 390 px phone the question starts high on the screen, options are thumb-sized
 and no keyboard badge shows; dark mode keeps the charts' colours."""
 
+from urllib.parse import quote
+
 import pytest
 from playwright.sync_api import expect
 
@@ -88,3 +90,14 @@ def test_statistics_and_today_in_both_themes(app, browser, scheme):
         expect(page.locator("canvas, svg.marks").first).to_be_visible()
         screenshot(page, f"{name or 'today'}-zh-{scheme}")
     context.close()
+
+
+def test_an_unknown_id_in_the_url_shows_as_text_not_as_a_link_or_image(app, page):
+    hostile = "x`](http://evil.example) ![t](http://evil.example/t.png) www.evil.example"
+    page.goto(f"{app.url}/?q={quote(hostile)}")
+    wait_idle(page)
+    expect(page.get_by_text("There is no question with id")).to_be_visible()
+    assert page.locator("[data-testid=stAlert] a").count() == 0
+    assert page.locator("[data-testid=stAlert] img").count() == 0
+    shown = page.locator("[data-testid=stAlert]").first.inner_text().replace("\u2060", "")
+    assert hostile in shown
