@@ -71,3 +71,46 @@ def test_global_norm_clipping_keeps_the_direction():
     # Clipping values at +-1 would leave these small entries (a norm of 4 over 4050) untouched.
     values = before.clone().clamp(-1.0, 1.0)
     assert torch.equal(values, before)
+
+
+def test_z_loss_fixes_the_offset_cross_entropy_ignores():
+    import torch.nn.functional as F
+
+    logits = torch.tensor([[2.0, -1.0, 0.5, 3.0]])
+    target = torch.tensor([3])
+    shifted = logits + 50.0  # the same softmax, a drifted offset
+    assert F.cross_entropy(logits, target) == pytest.approx(F.cross_entropy(shifted, target).item())
+    offset = torch.zeros(1, requires_grad=True)
+    log_z = torch.logsumexp(shifted + offset, dim=-1)
+    z_loss = 1e-4 * (log_z**2).sum()
+    z_loss.backward()
+    # d(1e-4 log^2 Z)/d(offset) = 2e-4 log Z: it pulls the offset back while log Z is not 0.
+    assert offset.grad.item() == pytest.approx(2e-4 * log_z.item(), rel=1e-5)
+    assert log_z.item() > 50
+    # The answer's bf16 figure: numbers in [512, 1024) are 2^(9-7) = 4 apart.
+    assert torch.tensor(1001.0).bfloat16().item() == 1000.0
+    assert torch.tensor(1003.0).bfloat16().item() == 1004.0
+
+
+def test_cosine_schedule_halfway():
+    from minimodels.train import TrainConfig, lr_at
+
+    config = TrainConfig(steps=600_000, lr=6e-4, min_lr=6e-5, warmup_steps=2000)
+    lr = lr_at(301_000, config)
+    assert lr == pytest.approx(3.3e-4)
+    assert lr / 1e-4 == pytest.approx(value_of("pretrain-cosine-lr-at-step"))
+    assert lr_at(600_000, config) == pytest.approx(6e-5)  # the floor at the end
+    assert lr_at(1999, config) == pytest.approx(6e-4 * 2000 / 2001)  # the top of the warm-up
+
+
+def test_exact_match_is_p_to_the_length():
+    scores = [p**10 for p in (0.7, 0.8, 0.9)]
+    assert [round(s, 3) for s in scores] == [
+        0.028,
+        0.107,
+        value_of("pretrain-exact-match-sharpness"),
+    ]
+    # Simulated: 10 independent tokens right with p = 0.9, all of them right.
+    gen = torch.Generator().manual_seed(0)
+    right = torch.rand(200_000, 10, generator=gen) < 0.9
+    assert right.all(dim=1).float().mean().item() == pytest.approx(0.349, abs=0.005)
