@@ -79,3 +79,15 @@ def test_ntk_base_and_the_pairs_it_leaves_out_of_range():
     ntk_detail = checks[-1].detail["en"]
     assert ntk_detail.startswith("22 pairs still leave their trained range, by up to 1.62×")
     assert "23 pairs, up to 4.00×" in ntk_detail
+
+
+def test_rope_base_500k_slowest_wavelength():
+    theta = inverse_frequencies(128, base=500_000.0)
+    wavelength = 2 * math.pi / theta[-1].item()
+    question = BANK["positions-rope-base-500k"]
+    assert abs(wavelength - question.numeric.value) <= question.numeric.tolerance
+    old = 2 * math.pi / inverse_frequencies(128)[-1].item()
+    assert round(wavelength / old) == 47 and math.isclose(wavelength / old, 50 ** (126 / 128))
+    assert round(360 * 131_072 / wavelength) == 18  # degrees swept over a 128K context
+    for text in both_answers("positions-rope-base-500k"):
+        assert "2{,}559{,}196" in text and "18°" in text and "47" in text

@@ -175,6 +175,8 @@ COMPUTED: dict[str, Callable[[], float]] = {
     "positions-pi-position-index": lambda: 5000 * 2048 / 8192,
     # ALiBi with 16 heads: first slope 2^(-8/16).
     "positions-alibi-slopes-16-heads": lambda: 2 ** (-8 / 16),
+    # Llama 3's RoPE base 500,000, d = 128: 2 pi 500000^(126/128) tokens per turn of pair 63.
+    "positions-rope-base-500k": lambda: 2 * math.pi * 500_000 ** (126 / 128),
 }
 
 # Figures quoted from the source the question cites, with where they stand.
