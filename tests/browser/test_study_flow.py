@@ -110,6 +110,7 @@ def test_a_reload_mid_quiz_resumes_and_a_number_gets_a_rating_override(app, page
     wait_idle(page)
     page.get_by_role("radio", name="English").click()
     wait_idle(page)
+    page.evaluate("document.activeElement.blur()")  # Space would press the language switch
     expect(page.get_by_text("Question 1 of 6")).to_be_visible()
     first = previous = shown(page)
     for i in range(6):
@@ -124,11 +125,11 @@ def test_a_reload_mid_quiz_resumes_and_a_number_gets_a_rating_override(app, page
             page.keyboard.press("Enter")
         else:
             page.keyboard.press("Space")
-            wait_idle(page)
+            expect(page.get_by_role("button", name=re.compile(r"^Good · "))).to_be_visible()
             page.keyboard.press("3")
             wait_idle(page)
             continue
-        wait_idle(page)
+        expect(page.get_by_text(re.compile("^Saved as"))).to_be_visible()
         page.keyboard.press("Enter")
         wait_idle(page)
     assert shown(page) == "gpt2-small-params", first
