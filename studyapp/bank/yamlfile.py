@@ -63,16 +63,17 @@ class YamlFile:
         return Problem(self.path, line, col, rule, message)
 
 
+def describe_character(char: str) -> str:
+    return f"U+{ord(char):04X} ({unicodedata.name(char, 'a control character')})"
+
+
 def unsafe_character(text: str) -> str | None:
     """The first bidi control, zero-width or control character (bar newline and tab) in `text`,
     described with its position, or None."""
     found = _UNSAFE_CHARACTER.search(text)
     if found is None:
         return None
-    char = found.group()
-    name = unicodedata.name(char, "a control character")
-    where = f" at character {found.start() + 1}" if len(text) > 1 else ""
-    return f"U+{ord(char):04X} ({name}){where}"
+    return f"{describe_character(found.group())} at character {found.start() + 1}"
 
 
 def _position(mark: yaml.Mark | None) -> tuple[int, int]:
@@ -148,7 +149,7 @@ def _file_kind(mode: int) -> str:
         stat.S_ISBLK: "a block device",
         stat.S_ISSOCK: "a socket",
     }
-    return next((name for test, name in kinds.items() if test(mode)), "not a regular file")
+    return next((name for test, name in kinds.items() if test(mode)), "a special file")
 
 
 def _read_regular_file(path: Path) -> tuple[bytes | None, str]:
@@ -197,11 +198,12 @@ def read_yaml(path: Path | str, display: str | None = None) -> YamlFile:
             line, col, "Y002", f"not UTF-8: byte 0x{raw[err.start]:02x} at offset {err.start}"
         )
     out.first_line = text.split("\n", 1)[0].lstrip("\ufeff").rstrip("\r")
-    body = text[1:] if text.startswith("\ufeff") else text  # a byte-order mark may open a file
-    if found := _UNSAFE_CHARACTER.search(body.replace("\r\n", "\n")):
-        before = body.replace("\r\n", "\n")[: found.start()]
+    # A byte-order mark may open a file, and a line may end in CR LF.
+    body = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    if found := _UNSAFE_CHARACTER.search(body):
+        before = body[: found.start()]
         line, col = before.count("\n") + 1, found.start() - (before.rfind("\n") + 1) + 1
-        return fail(line, col, "Y010", f"{unsafe_character(found.group())}: remove it")
+        return fail(line, col, "Y010", f"{describe_character(found.group())}: remove it")
 
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
