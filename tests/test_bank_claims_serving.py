@@ -11,6 +11,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from minimodels.attention import KVCache
+from minimodels.demos import prefill_decode
 from minimodels.serving import (
     GroupedQueryAttention,
     kv_cache_bytes,
@@ -152,3 +153,62 @@ def test_tiled_attention_keeps_only_block_sized_scores_and_the_log_sum_exp():
     probabilities = torch.exp(scores - lse[:, None])  # rebuilt from the saved statistics alone
     assert torch.allclose(probabilities, torch.softmax(scores, -1), atol=1e-12)
     assert torch.allclose(out, probabilities @ v, atol=1e-12)
+
+
+def roofline_ms(batch: int, new_tokens: int, cached: int, kv_heads: int = 32) -> float:
+    """Roofline time of one step of a LLaMA-7B-sized stack (the prefill-vs-decode demo's layer)
+    on a 312 TFLOP/s, 2.0 TB/s GPU: FLOPs counted, bytes of fp16 weights and KV cache."""
+    with torch.device("meta"):
+        layer = prefill_decode.Layer(4096, 32, kv_heads)
+    mm, bmm = prefill_decode.count_step(layer, 32, batch, new_tokens, cached, 4096, kv_heads, 128)
+    weight_bytes = 32 * sum(p.numel() for p in layer.parameters()) * 2
+    kv_bytes = kv_cache_bytes(32, kv_heads, 128, cached + new_tokens, 2, batch)
+    return 1000 * max((mm + bmm) / 312e12, (weight_bytes + kv_bytes) / 2.0e12)
+
+
+def test_verifying_five_tokens_is_free_only_while_the_step_is_memory_bound():
+    # serving-speculative-large-batch: the target scores gamma + 1 = 5 positions per sequence.
+    def extra_cost(batch, cached, kv_heads=32):
+        return roofline_ms(batch, 5, cached, kv_heads) / roofline_ms(batch, 1, cached, kv_heads)
+
+    assert extra_cost(1, 2048) < 1.01  # batch 1: the same bytes, so almost free
+    assert extra_cost(256, 512, kv_heads=8) > 3.0  # GQA, short context, big batch: compute-bound
+    assert extra_cost(256, 2048) < 1.01  # MHA at 2,048 tokens: the cache keeps it memory-bound
+    assert roofline_ms(1, 1, 2048) == pytest.approx(6.98, abs=0.01)
+
+
+def test_forward_flops_per_token_are_two_per_weight():
+    # serving-decode-flops-per-token: 2 N FLOPs per token, counted on a linear layer.
+    layer = nn.Linear(64, 48, bias=False)
+    with FlopCounterMode(display=False) as counter:
+        layer(torch.zeros(10, 64))
+    assert counter.get_total_flops() == 2 * layer.weight.numel() * 10
+    assert 2 * 7e9 / 1e9 == answer("serving-decode-flops-per-token") == 14
+
+
+def test_prefill_floor_is_flops_over_peak():
+    # serving-prefill-time-floor: 2 N T FLOPs at 312 TFLOP/s, N = 7e9, T = 2,048, in ms.
+    milliseconds = 2 * 7e9 * 2048 / 312e12 * 1000
+    assert milliseconds == pytest.approx(answer("serving-prefill-time-floor"), abs=0.05)
+    # The weights' bytes would take 7 ms: prefill is compute-bound by a factor of ~13.
+    assert milliseconds / (7e9 * 2 / 2.0e12 * 1000) == pytest.approx(13.1, abs=0.1)
+
+
+def test_split_kv_partials_merge_exactly_with_their_log_sum_exp():
+    # serving-split-kv-decoding: one query, the cache split in 4 chunks computed independently.
+    torch.manual_seed(2)
+    d, n = 16, 1000
+    q = torch.randn(1, d, dtype=torch.float64)
+    k, v = (torch.randn(n, d, dtype=torch.float64) for _ in range(2))
+    partial_outputs, partial_lse = [], []
+    for ks, vs in zip(k.split(250), v.split(250), strict=True):
+        out, lse, _ = tiled_attention(q, ks, vs, 1, 250)  # each chunk on its own
+        partial_outputs.append(out)
+        partial_lse.append(lse)
+    lse = torch.stack(partial_lse)  # (chunks, 1)
+    weights = torch.exp(lse - torch.logsumexp(lse, dim=0))  # each chunk's share of the softmax
+    merged = sum(w[:, None] * o for w, o in zip(weights, partial_outputs, strict=True))
+    full = torch.softmax(q @ k.T / d**0.5, -1) @ v
+    assert torch.allclose(merged, full, atol=1e-12)
+    naive = sum(partial_outputs) / len(partial_outputs)  # averaging the chunks is wrong
+    assert not torch.allclose(naive, full, atol=1e-3)
