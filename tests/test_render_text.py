@@ -263,3 +263,13 @@ def test_the_whole_bank_keeps_its_structure_and_loses_every_chinese_break():
             if paragraph and line and following.strip() and not line.endswith("  "):
                 assert not (_wide(line[-1]) and _wide(following.lstrip()[0])), (line, following)
     assert joined_breaks > 100  # the issue counted 644 such breaks in 157 files
+
+
+def test_every_topic_in_the_bank_has_a_name_in_both_languages():
+    from studyapp.app.i18n import STRINGS
+
+    topics = {p.name for p in (Path(__file__).resolve().parents[1] / "questions").iterdir()}
+    topics = {t for t in topics if (Path(__file__).resolve().parents[1] / "questions" / t).is_dir()}
+    assert len(topics) > 8
+    missing = {t for t in topics if set(STRINGS.get(f"topic_{t}", {})) != {"en", "zh"}}
+    assert not missing

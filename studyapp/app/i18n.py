@@ -237,7 +237,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "topic_bert": {"en": "BERT", "zh": "BERT"},
     "topic_decoding": {"en": "Decoding", "zh": "解码"},
     "topic_gpt": {"en": "GPT", "zh": "GPT"},
+    "topic_llm-architecture": {"en": "LLM architecture", "zh": "大模型结构"},
     "topic_mlm-loss": {"en": "MLM loss", "zh": "MLM 损失"},
+    "topic_positions": {"en": "Positions", "zh": "位置编码"},
+    "topic_pretraining": {"en": "Pretraining", "zh": "预训练"},
+    "topic_serving": {"en": "Serving", "zh": "推理部署"},
     "topic_sizes": {"en": "Model sizes", "zh": "模型规模"},
     "topic_tokenization": {"en": "Tokenization", "zh": "分词"},
     # study flow: choosing what to study, fair grading, interview (issue 12)
