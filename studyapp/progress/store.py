@@ -563,7 +563,8 @@ class ProgressStore:
         with self._lock:
             rows = self._conn.execute(
                 "SELECT EXISTS (SELECT 1 FROM reviews WHERE profile_id = ? "
-                "AND reviewed_at >= s.value ->> 0 AND reviewed_at < s.value ->> 1) "
+                "AND reviewed_at >= json_extract(s.value, '$[0]') "
+                "AND reviewed_at < json_extract(s.value, '$[1]')) "
                 "FROM json_each(?) AS s ORDER BY s.key",
                 (profile, bounds),
             ).fetchall()
