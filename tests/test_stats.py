@@ -255,3 +255,21 @@ def test_a_long_streak_is_counted_across_batches(store, monkeypatch):
     assert streak(store, long, end + timedelta(hours=5)) == 700  # tomorrow, nothing yet
     assert streak(store, long, end - timedelta(hours=1)) == 699  # today's review not made yet
     assert streak(store, long, end, tz=ZoneInfo("Asia/Tokyo")) == 700
+
+
+@pytest.mark.parametrize("tz", [UTC, timezone(timedelta(hours=-10)), ZoneInfo("Asia/Shanghai")])
+def test_a_period_reads_only_its_own_reviews(store, pid, tz, monkeypatch):
+    whole = {r["date"]: r for r in reviews_per_day(store, pid, tz=tz)}
+    since, until = date(2026, 11, 18), date(2026, 11, 20)
+    asked = []
+    real = store.reviews
+
+    def bounded(*args, **kwargs):
+        asked.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "reviews", bounded)
+    window = reviews_per_day(store, pid, since=since, until=until, tz=tz)
+    assert window == [whole.get(d["date"], row(d["date"], 0)) for d in window]
+    assert [d["date"] for d in window] == [since + timedelta(days=i) for i in range(3)]
+    assert asked[0]["since"] is not None and asked[0]["until"] is not None

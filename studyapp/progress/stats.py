@@ -71,7 +71,10 @@ def reviews_per_day(
     to show.
     """
     by_day: dict[date, Counter] = {}
-    for event in store.reviews(profile):
+    # Only the period's reviews are loaded: a long history would otherwise be read on every rerun.
+    start = None if since is None else day_start(since, tz)
+    end = None if until is None else day_start(until + timedelta(days=1), tz)
+    for event in store.reviews(profile, since=start, until=end):
         by_day.setdefault(_day(event, tz), Counter())[_RATING_KEYS[event.rating]] += 1
     if not by_day and (since is None or until is None):
         return []
