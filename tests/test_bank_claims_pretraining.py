@@ -114,3 +114,36 @@ def test_exact_match_is_p_to_the_length():
     gen = torch.Generator().manual_seed(0)
     right = torch.rand(200_000, 10, generator=gen) < 0.9
     assert right.all(dim=1).float().mean().item() == pytest.approx(0.349, abs=0.005)
+
+
+def test_word_perplexity_from_token_loss():
+    nats_per_token, tokens_per_word = 2.5, 1.3
+    per_word = math.exp(nats_per_token * tokens_per_word)
+    assert per_word == pytest.approx(value_of("pretrain-word-perplexity-from-tokens"), abs=0.01)
+    assert math.exp(nats_per_token) == pytest.approx(12.18, abs=0.01)
+    # The vocab-trap question's conversion: log2 of per-token perplexity / chars per token.
+    assert math.log2(14) == pytest.approx(3.81, abs=0.01)
+    assert math.log2(54) / 2.1 == pytest.approx(2.74, abs=0.01)
+
+
+def test_kaplan_and_chinchilla_laws():
+    assert pytest.approx(value_of("pretrain-kaplan-ten-times-params"), abs=0.001) == 10**-0.076
+    assert pytest.approx(0.95, abs=0.001) == 2**-0.076  # Kaplan et al.'s "factor 2^-aN = 0.95"
+    E, A, B, alpha, beta = 1.69, 406.4, 410.7, 0.34, 0.28
+
+    def loss(n, d):
+        return E + A / n**alpha + B / d**beta
+
+    chinchilla = loss(70e9, 1.4e12)
+    assert chinchilla == pytest.approx(value_of("pretrain-chinchilla-parametric-loss"), abs=0.01)
+    assert round(loss(280e9, 300e9), 2) == 1.99  # Gopher
+    assert round(loss(175e9, 300e9), 2) == 2.00  # GPT-3's size and tokens
+    assert beta / (alpha + beta) == pytest.approx(0.45, abs=0.005)
+
+
+def test_training_days_from_six_n_d():
+    flops = 6 * 7e9 * 2e12
+    per_second = 1024 * 312e12 * 0.40
+    days = flops / per_second / 86_400
+    assert flops == pytest.approx(8.4e22)
+    assert days == pytest.approx(value_of("pretrain-training-days-from-6nd"), abs=0.05)
