@@ -177,6 +177,16 @@ COMPUTED: dict[str, Callable[[], float]] = {
     "positions-alibi-slopes-16-heads": lambda: 2 ** (-8 / 16),
     # Llama 3's RoPE base 500,000, d = 128: 2 pi 500000^(126/128) tokens per turn of pair 63.
     "positions-rope-base-500k": lambda: 2 * math.pi * 500_000 ** (126 / 128),
+    # Serving (recomputed with real tensors and FLOP counts in tests/test_bank_claims_serving.py).
+    "serving-decode-ridge-batch": lambda: 312e12 / 2.0e12,  # 1 FLOP per byte per sequence
+    "serving-decode-latency-floor": lambda: 7e9 * 2 / 2.0e12 * 1000,  # ms per token
+    "serving-kv-cache-batch-budget": lambda: 40 * 2**30 // kv_cache_bytes(32, 32, 128, 4096, 2),
+    "serving-rolling-buffer-cache-ratio": lambda: 32_768 / 4096,
+    "serving-speculative-acceptance-rate": lambda: sum(map(min, [0.5, 0.3, 0.2], [0.2, 0.5, 0.3])),
+    "serving-int4-70b-weights-gb": lambda: 70e9 * 4 / 8 / 1e9,
+    "serving-finetune-vs-inference-memory": lambda: (2 + 2 + 4 + 4 + 4) / 2,
+    "serving-decode-flops-per-token": lambda: 2 * 7e9 / 1e9,
+    "serving-prefill-time-floor": lambda: 2 * 7e9 * 2048 / 312e12 * 1000,  # ms
 }
 
 # Figures quoted from the source the question cites, with where they stand.
