@@ -32,7 +32,7 @@ def start(at, *, topics=(), types=(), reschedule=True, count=None):
 
 def test_a_practice_quiz_leaves_the_schedule_and_the_new_allowance_alone(env):
     at = start(open_app("quiz"), topics=["bert"], reschedule=False)
-    assert at.caption[0].value == "Practice: answers do not change the schedule."
+    assert at.caption[0].value == "BERT · Practice: answers do not change the schedule."
     for _ in range(2):
         if shown_question(at) == "pick-the-encoder":
             pick(at, "The decoder")
@@ -98,6 +98,7 @@ def test_a_reload_mid_quiz_resumes_position_answers_and_filters(env):
     with ProgressStore(env) as store:
         saved = store.study_setting(1, "quiz")
     assert saved["filters"]["topics"] == ["bert", "sizes"] and saved["position"] == 1
+    assert at.caption[0].value.replace("\\", "").startswith("BERT, Model sizes")
     # The resumed quiz goes on to its end.
     for _ in range(3):
         qid = shown_question(at)

@@ -107,8 +107,14 @@ if not session.finished:
         session.position / len(session.question_ids),
         text=tr("quiz_progress", lang, i=session.position + 1, n=len(session.question_ids)),
     )
+    # What the quiz was started with, also after a reload.
+    chosen = [widgets.topic_label(t, lang) for t in session.filters.get("topics", [])]
+    chosen += session.filters.get("tags", [])
+    notes = [widgets.literal(", ".join(chosen))] if chosen else []
     if not session.reschedule:
-        st.caption(tr("quiz_unscheduled", lang))
+        notes.append(tr("quiz_unscheduled", lang))
+    if notes:
+        st.caption(" · ".join(notes))
     q = questions.get(qid)
     if q is None:  # removed from the bank while the quiz was running
         session.advance()
