@@ -128,7 +128,7 @@ def test_word_perplexity_from_token_loss():
 
 def test_kaplan_and_chinchilla_laws():
     assert pytest.approx(value_of("pretrain-kaplan-ten-times-params"), abs=0.001) == 10**-0.076
-    assert pytest.approx(0.95, abs=0.001) == 2**-0.076  # Kaplan et al.'s "factor 2^-aN = 0.95"
+    assert pytest.approx(0.95, abs=0.002) == 2**-0.076  # Kaplan et al.'s "factor 2^-aN = 0.95"
     E, A, B, alpha, beta = 1.69, 406.4, 410.7, 0.34, 0.28
 
     def loss(n, d):
