@@ -152,3 +152,16 @@ def test_choices_and_ratings_carry_their_keys(env):
     click(at, "Hard")  # a lucky guess: Hard instead of the proposed Good, and on to the end
     assert reviews(env) == [("pick-the-encoder", 2, True)]
     assert "1 of 1 right or recalled" in at.subheader[0].value
+
+
+def test_a_quiz_can_be_ended_half_way_and_a_topic_link_then_starts_another(env):
+    at = start(open_app("quiz"), types=["recall"], count=2)
+    click(at, "Show answer")
+    click(at, "Good ·")
+    assert at.get("progress")[0].proto.text == "Question 2 of 2"
+    click(at, "End this quiz")
+    assert len(reviews(env)) == 1  # what was answered stays answered
+    with ProgressStore(env) as store:
+        assert store.study_setting(1, "quiz") is None
+    at = open_app("quiz", topic="sizes")
+    assert at.multiselect(key="quiz_topics").value == ["sizes"]

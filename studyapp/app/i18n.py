@@ -341,6 +341,7 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "rating": {"en": "Rating", "zh": "评分"},
     "new_interview": {"en": "New interview", "zh": "新面试"},
+    "end_quiz": {"en": "End this quiz", "zh": "结束本次测验"},
     "review_narrowed": {
         "en": "Review is narrowed to {what}: {due} due and {new} new there.",
         "zh": "复习范围限定为 {what}：其中 {due} 道到期，{new} 道新题。",

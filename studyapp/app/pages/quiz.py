@@ -140,6 +140,11 @@ if not session.finished:
         session.advance()
         save()
         st.rerun()
+    # Leaving a quiz half-way (a topic link asks for another one): the answers already saved stay.
+    if st.button(tr("end_quiz", lang), key="quiz_end", type="tertiary", icon=":material/close:"):
+        session = state[slot] = None
+        save()
+        st.rerun()
     save()
     st.stop()
 
