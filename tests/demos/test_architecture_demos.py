@@ -216,3 +216,36 @@ def test_alibi_slopes_for_8_and_16_heads():
     assert alibi_slopes(16)[-1] == 2**-8
     with pytest.raises(ValueError, match="power of two"):
         alibi_slopes(12)
+
+
+# -- on the Demos page --
+
+
+@pytest.mark.parametrize("demo_id", MINE)
+def test_demo_page_shows_every_check_in_chinese_and_links_its_questions(
+    demo_id, tmp_path, monkeypatch
+):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from studyapp.bank.load import load_bank
+    from tests.bankfixtures import REPO
+
+    monkeypatch.setenv("STUDYAPP_DB", str(tmp_path / "progress.db"))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(str(REPO / "studyapp" / "app" / "main.py"), default_timeout=120)
+    at.query_params["demo"] = demo_id
+    at.query_params["lang"] = "zh"
+    at.run()
+    assert not at.exception
+    checks = [c for c in run_demo(REGISTRY[demo_id]) if isinstance(c, Check)]
+    shown = [s.value for s in at.success]
+    assert len(shown) == len(checks)
+    assert all(
+        c.claim["zh"].split("：")[0][:8] in text for c, text in zip(checks, shown, strict=True)
+    )
+    proving = {q.id for q in load_bank(REPO / "questions").questions.values() if q.demo == demo_id}
+    linked = {p.proto.query_string for p in at.get("page_link") if p.proto.page == "question"}
+    assert proving, f"no question links {demo_id}"
+    assert all(any(f"q={qid}" in link for link in linked) for qid in proving)
