@@ -19,18 +19,35 @@ def shipped():
 
 def test_kv_cache_written_any_way_ranks_the_kv_cache_questions_first(shipped):
     report, index = shipped
-    about_kv_cache = {
-        qid
-        for qid, q in report.questions.items()
-        if "kv cache" in " ".join(tokenize(f"{q.question.en} {q.id}"))
-    }
-    assert len(about_kv_cache) >= 4  # the bank has several; the test means something
     results = {}
     for query in ("kv cache", "KV-cache", "KV cache", "kv_cache", "KV caches"):
         ranked = [qid for qid, _ in index.search(query)]
-        assert set(ranked[: len(about_kv_cache)]) == about_kv_cache, query
+        for qid in ranked[:3]:  # the best ones ask about the KV cache itself
+            asked = " ".join(tokenize(report.questions[qid].question.en))
+            assert "kv cache" in asked, (query, qid)
+        kv_cache_questions = {q for q in report.questions if q.startswith("attention-kv-cache")}
+        assert kv_cache_questions <= set(ranked[:10]), query
         results[query] = ranked
     assert results["kv cache"] == results["KV-cache"] == results["kv_cache"]
+
+
+def test_ranking_prefers_the_question_and_the_phrase(tmp_path):
+    def question(qid: str, en_question: str, en_answer: str) -> None:
+        text = VALID.replace("sample-question", qid)
+        text = text.replace("Why can BERT not generate text left to right?", en_question)
+        text = text.replace("It is trained to predict $x_i$ from both sides.", en_answer)
+        write_question(tmp_path, text, qid=qid)
+
+    question("asks-kv-cache", "What does the KV-cache store?", "Keys and values.")
+    question("answer-kv-cache", "Why is decoding fast?", "Because of the KV cache.")
+    question("cache-only", "What is a cache miss?", "A kv lookup fails; the cache is cold.")
+    question("unrelated", "What is attention?", "Weights over values.")
+    index = SearchIndex(load_bank(tmp_path).questions)
+    assert [qid for qid, _ in index.search("kv cache")] == [
+        "asks-kv-cache",
+        "answer-kv-cache",
+        "cache-only",
+    ]
 
 
 def test_words_are_cut_at_hyphens_and_case_and_plural_are_ignored():
@@ -46,10 +63,7 @@ def test_chinese_is_segmented_into_words_and_found(shipped):
     for qid in ranked:
         assert "缓存" in "".join(t for loc, t in report.questions[qid].texts() if loc[-1] == "zh")
     position = [qid for qid, _ in index.search("位置编码")]
-    assert position[0] in {
-        "architecture-learned-vs-sinusoidal-positions",
-        "architecture-why-position-information",
-    }
+    assert position and "位置编码" in search.unbreak(report.questions[position[0]].question.zh)
 
 
 def test_every_word_of_the_query_is_required_but_stopwords_are_not(shipped):
@@ -166,3 +180,22 @@ print(tokenize("自注意力的键值缓存"))
     )
     assert out.returncode == 0, out.stderr
     assert "缓存" in out.stdout
+
+
+def test_the_index_is_built_ahead_in_the_background_once(tmp_path, monkeypatch):
+    import time
+
+    write_question(tmp_path, VALID)
+    report = load_bank(tmp_path)
+    built = []
+    real = search.SearchIndex
+    monkeypatch.setattr(search, "SearchIndex", lambda questions: built.append(1) or real(questions))
+    search.build_in_background(report)
+    search.build_in_background(report)  # already under way: no second build
+    deadline = time.monotonic() + 60
+    while search._warming:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert [qid for qid, _ in search.index_for(report).search("BERT")] == ["sample-question"]
+    search.build_in_background(report)  # built: nothing to do
+    assert built == [1]

@@ -201,6 +201,29 @@ def index_for(report: Report) -> SearchIndex:
         return cached[1]
 
 
+_warming: set[int] = set()
+
+
+def build_in_background(report: Report) -> None:
+    """Start building the index of `report` in a thread, so that the first search does not wait
+    for jieba and BM25 (seconds); a search meanwhile waits for this build instead of starting its
+    own."""
+    with _lock:
+        cached = _indexes.get(id(report))
+        if (cached is not None and cached[0] is report) or id(report) in _warming:
+            return
+        _warming.add(id(report))
+
+    def build() -> None:
+        try:
+            index_for(report)
+        finally:
+            with _lock:
+                _warming.discard(id(report))
+
+    threading.Thread(target=build, name="search-index", daemon=True).start()
+
+
 def unbreak(text: str) -> str:
     """`text` on one line: Chinese line breaks dropped, other whitespace runs made one space."""
     return SPACES.sub(" ", HAN_BREAK.sub("", text)).strip()

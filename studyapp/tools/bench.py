@@ -2,6 +2,7 @@
 
     python -m studyapp.tools.bench [--runs 30]
     python -m studyapp.tools.bench --demos [--runs 3]
+    python -m studyapp.tools.bench --browse [--runs 9]
 
 Each figure is the median of `--runs` reruns, the pages interleaved so that load on the machine hits
 all alike:
@@ -17,16 +18,23 @@ all alike:
   which leaves out the browser, the websocket and the collection after the run (pages compiled
   once, as the server does).
 
+With `--browse`, the cold load of the Browse page against the Today page's: a new browser tab on a
+running server (warmed up by one visit per page), timed from the navigation until the page's own
+content is drawn and the script has finished; medians of `--runs` loads, pages interleaved; on the
+shipped bank and on the bank copied 20 times (every question under 20 ids) in a temporary folder.
+
 With `--demos`, every registered demo instead: its cold time (a fresh process with torch already
 imported runs it once with default parameters; median of `--runs` processes, one for training
 demos), the time to its first live progress point (training demos), and a cached re-render (the
-Demos page rerun under AppTest once the result is cached; median of 5).
+Demos page rerun under AppTest once the result is cached, or once Run has trained a training
+demo; median of 5).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import sys
@@ -34,7 +42,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from studyapp.tools.liveserver import LiveServer, launch_chromium, wait_idle
+from studyapp.tools.liveserver import IDLE, LiveServer, launch_chromium, wait_idle
 
 APP = Path(__file__).resolve().parents[1] / "app" / "main.py"
 EMPTY = "import streamlit as st\n"
@@ -140,6 +148,89 @@ def script_medians(runs: int, tmp: Path) -> tuple[float, float, bool]:
     )
 
 
+# What shows that each page is drawn: Browse's titles, Today's counters.
+DRAWN = {"browse": "[data-testid=stExpander]", "today": "[data-testid=stMetric]"}
+PATHS = {"browse": "browse", "today": ""}  # Today is the default page, at the root
+
+
+def copied_bank(source: Path, target: Path, copies: int) -> int:
+    """The bank at `source` written `copies` times under `target`, each copy under new ids."""
+    from studyapp.bank.validate import question_files
+
+    count = 0
+    for path in question_files([source]):
+        text = path.read_text(encoding="utf-8")
+        qid = path.stem
+        for k in range(copies):
+            new_id = qid if k == 0 else f"{qid}-copy{k}"
+            out = target / path.parent.relative_to(source) / f"{new_id}.yaml"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(re.sub(r"(?m)^id: .*$", f"id: {new_id}", text, count=1), "utf-8")
+            count += 1
+    return count
+
+
+def cold_load_ms(browser, url: str, drawn: str, timeout_s: float = 120) -> float:
+    """A new tab's load of `url`, from the navigation until `drawn` shows and the script is done."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    start = time.perf_counter()
+    page.goto(url)
+    page.wait_for_selector(drawn, timeout=timeout_s * 1000)
+    page.wait_for_selector(IDLE, timeout=timeout_s * 1000)
+    elapsed = (time.perf_counter() - start) * 1000
+    context.close()
+    return elapsed
+
+
+def browse_medians(runs: int, tmp: Path) -> dict[str, dict[str, float]]:
+    from playwright.sync_api import sync_playwright
+
+    from studyapp.bank.load import default_bank_dir
+
+    bin_dir = Path(sys.executable).parent
+    studyapp = shutil.which("studyapp", path=str(bin_dir)) or "studyapp"
+    banks = {"shipped": tmp / "shipped", "x20": tmp / "x20"}
+    sizes = {
+        "shipped": copied_bank(default_bank_dir(), banks["shipped"], 1),
+        "x20": copied_bank(default_bank_dir(), banks["x20"], 20),
+    }
+    servers = {
+        name: LiveServer(
+            [studyapp],
+            {"STUDYAPP_BANK": str(bank), "STUDYAPP_DB": str(tmp / f"{name}.db")},
+            tmp / f"{name}.log",
+            timeout=180,
+        )
+        for name, bank in banks.items()
+    }
+    timings: dict[str, dict[str, list[float]]] = {
+        name: {"today": [], "browse": []} for name in servers
+    }
+    try:
+        with sync_playwright() as p:
+            browser = launch_chromium(p)
+            for server in servers.values():  # warm-up: imports, the bank parsed once (minutes
+                for page_name in ("today", "browse"):  # for 4,000 files on a busy machine)
+                    url = f"{server.url}/{PATHS[page_name]}"
+                    cold_load_ms(browser, url, DRAWN[page_name], timeout_s=900)
+            for _ in range(runs):
+                for name, server in servers.items():
+                    for page_name in ("today", "browse"):
+                        url = f"{server.url}/{PATHS[page_name]}"
+                        timings[name][page_name].append(
+                            cold_load_ms(browser, url, DRAWN[page_name])
+                        )
+            browser.close()
+    finally:
+        for server in servers.values():
+            server.stop()
+    return {
+        name: {"questions": sizes[name], **{k: statistics.median(v) for k, v in pages.items()}}
+        for name, pages in timings.items()
+    }
+
+
 COLD = """
 import json, sys, time
 import torch  # imported before the clock starts: every page that shows a demo pays it once
@@ -175,7 +266,12 @@ def demo_timings(runs: int, tmp: Path) -> list[dict]:
             colds.append(json.loads(out.stdout.strip().splitlines()[-1]))
         app = AppTest.from_file(str(APP), default_timeout=600)
         app.query_params["demo"] = demo.id
-        app.run()  # computes (or trains) once and caches
+        app.run()  # an analytic demo computes and caches its result
+        if demo.trains:  # a training demo trains only on Run, in the server's queue
+            next(b for b in app.button if b.label == "Run").click().run()
+            while app.get("progress") or any("In line" in i.value for i in app.info):
+                time.sleep(1)
+                app.run()  # what the page's fragment does every second
         reruns = []
         for _ in range(5):
             start = time.perf_counter()
@@ -201,7 +297,24 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=None)
     parser.add_argument("--demos", action="store_true", help="time every live demo instead")
+    parser.add_argument(
+        "--browse", action="store_true", help="time Browse's cold load against Today's instead"
+    )
     args = parser.parse_args()
+    if args.browse:
+        with tempfile.TemporaryDirectory() as tmp:
+            rows = browse_medians(args.runs or 9, Path(tmp))
+        print(f"cold load in Chromium, medians of {args.runs or 9} new tabs")
+        print("| bank | questions | Today (ms) | Browse (ms) | Browse ÷ Today |")
+        print("|---|---:|---:|---:|---:|")
+        for name, r in rows.items():
+            ratio = r["browse"] / r["today"]
+            print(
+                f"| {name} | {r['questions']:,} | {r['today']:.0f} | {r['browse']:.0f} "
+                f"| {ratio:.2f} |"
+            )
+        print("target: Browse <= 1.5x Today at every bank size")
+        return
     if args.demos:
         with tempfile.TemporaryDirectory() as tmp:
             rows = demo_timings(args.runs or 3, Path(tmp))

@@ -149,3 +149,6 @@ for q in shown:
         with box:
             st.markdown(widgets.bank_text(q.question, lang))
             widgets.render_answer(q, lang, report, show_demo=demo_switch)
+
+if questions and not query.strip():
+    search.build_in_background(report)  # after drawing: ready when the learner types
