@@ -187,6 +187,7 @@ COMPUTED: dict[str, Callable[[], float]] = {
     "serving-finetune-vs-inference-memory": lambda: (2 + 2 + 4 + 4 + 4) / 2,
     "serving-decode-flops-per-token": lambda: 2 * 7e9 / 1e9,
     "serving-prefill-time-floor": lambda: 2 * 7e9 * 2048 / 312e12 * 1000,  # ms
+    "serving-llama2-70b-kv-per-token": lambda: kv_cache_bytes(80, 8, 128, 1, 2) / 2**10,
 }
 
 # Figures quoted from the source the question cites, with where they stand.
