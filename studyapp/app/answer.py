@@ -36,7 +36,7 @@ from studyapp.progress.grading import (
 )
 from studyapp.progress.scheduling import Rating, format_interval, preview_intervals
 
-__all__ = ["Answered", "answer_card", "key_help", "undo_button"]
+__all__ = ["Answered", "answer_card", "key_help", "take_back", "undo_button"]
 
 # One copy per page. The script only acts while a choice is on screen (a container whose key
 # starts with "choices-") and never while the learner types in a text field.
