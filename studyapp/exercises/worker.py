@@ -318,7 +318,7 @@ def build(spec, dims: dict, gen: torch.Generator, dtype: torch.dtype):
             return torch.tensor(spec["tensor"], dtype=DTYPES[spec.get("dtype", "float64")]).to(
                 dtype if spec.get("dtype", "float64").startswith("float") else None
             )
-        shape = [dims[d] if isinstance(d, str) else d for d in _shape_of(spec)]
+        shape = [_size(d, dims) for d in _shape_of(spec)]
         if "randn" in spec:
             return torch.randn(shape, generator=gen, dtype=torch.float64).to(dtype) * spec.get(
                 "scale", 1
@@ -327,13 +327,24 @@ def build(spec, dims: dict, gen: torch.Generator, dtype: torch.dtype):
             return torch.rand(shape, generator=gen, dtype=torch.float64).to(dtype)
         if "randint" in spec:
             low, high = (dims.get(v, v) if isinstance(v, str) else v for v in spec["randint"][:2])
-            return torch.randint(low, high, shape, generator=gen)
+            ints = torch.randint(low, high, shape, generator=gen)
+            if "ignore_p" in spec:  # labels: a share of positions set to the ignore index
+                ignored = torch.rand(shape, generator=gen) < spec["ignore_p"]
+                ints = ints.masked_fill(ignored, int(spec.get("ignore_value", -100)))
+            return ints.tolist() if spec.get("as_list") else ints
         if "randbool" in spec:
             return torch.rand(shape, generator=gen) < spec.get("p", 0.5)
         if "dim" in spec:
             return dims[spec["dim"]]
         raise ValueError(f"unknown input form {sorted(spec)}")
     return spec
+
+
+def _size(d, dims: dict) -> int:
+    """A dimension: a number, a drawn name, or a product of those ("H*hs")."""
+    if not isinstance(d, str):
+        return d
+    return math.prod(int(f) if f.isdigit() else dims[f] for f in d.split("*"))
 
 
 def _shape_of(spec: dict) -> list:
@@ -460,8 +471,8 @@ class Judge:
                 outcome = self._run_test(test, learner)
                 if outcome["status"] != "passed" and outcome.get("args") is not None:
                     outcome["mistake"] = self._recognise(outcome.pop("args"), outcome, mistakes)
-                outcome.pop("args", None)
-                outcome.pop("got", None)
+                for internal in ("args", "got", "signature"):
+                    outcome.pop(internal, None)
                 results.append(outcome)
                 if outcome.get("printed"):
                     printed = {"printed": outcome["printed"], "printed_cut": outcome["printed_cut"]}
@@ -515,8 +526,8 @@ class Judge:
         return reply["result"], reply["args_after"], printed
 
     def _expect(self, test: dict, args: dict):
-        if test.get("expect") is not None:
-            return test["expect"]
+        if test.get("expect") is not None:  # a literal, or {tensor: [...], dtype} for a tensor
+            return build(test["expect"], {}, torch.Generator(), torch.float64)
         copy = {k: v.clone() if isinstance(v, torch.Tensor) else v for k, v in args.items()}
         return self.reference(**copy)
 
@@ -532,7 +543,13 @@ class Judge:
             reply = server.call(
                 **{k: v.clone() if isinstance(v, torch.Tensor) else v for k, v in args.items()}
             )
-            if "result" in reply and _same(got, reply["result"], self.compare_opts):
+            if "result" not in reply:
+                continue
+            if "signature" in outcome:  # a random draw: the same failure, not the same values
+                test = next(t for t in self.spec["tests"] if t["id"] == outcome["id"])
+                if proportions_verdict(test, args, reply["result"])[1] == outcome["signature"]:
+                    return mistake["id"]
+            elif _same(got, reply["result"], self.compare_opts):
                 return mistake["id"]
         return None
 
@@ -677,25 +694,34 @@ def check_proportions(judge: Judge, test: dict, learner: Server) -> dict:
     """
     args = make_args(test)
     got, _, printed = judge._ask(learner, args)
+    message, signature = proportions_verdict(test, args, got)
+    if message:
+        return {"status": "failed", "message": message, "args": args, "got": got,
+                "signature": signature, **printed}  # fmt: skip
+    return {"status": "passed", **printed}
+
+
+def proportions_verdict(test: dict, args: dict, got) -> tuple[str | None, str | None]:
+    """(message, signature) of a draw: None when it passes; the signature names what failed
+    (the broken invariant, or the category and the side its share is on), so a known mistake is
+    recognised by failing the same way, since two random draws never match value for value."""
     categorise = load_reference(test["categories"])
     try:
         counts, total, broken = categorise(args, got)
     except Exception as err:  # a wrong shape or type from the learner: say what it was
-        return {"status": "failed", "message": f"could not read your output: {err}", **printed}
+        return f"could not read your output: {err}", "unreadable"
     if broken:
-        return {"status": "failed", "message": broken, **printed}
+        return broken, broken
     sigmas = float(test.get("sigmas", 5))
-    for category, share in test["expect_shares"].items():
+    for category, share in (test.get("expect_shares") or {}).items():
         n = total[category] if isinstance(total, dict) else total
         seen = counts.get(category, 0) / max(n, 1)
         spread = sigmas * math.sqrt(share * (1 - share) / max(n, 1))
         if abs(seen - share) > spread:
-            return {
-                "status": "failed",
-                "message": f"{category}: {seen:.4f} of {n}, expected {share} ± {spread:.4f}",
-                **printed,
-            }
-    return {"status": "passed", **printed}
+            side = "too many" if seen > share else "too few"
+            message = f"{category}: {seen:.4f} of {n}, expected {share} ± {spread:.4f}"
+            return message, f"{category}: {side}"
+    return None, None
 
 
 CHECKS = {
