@@ -212,3 +212,20 @@ def test_split_kv_partials_merge_exactly_with_their_log_sum_exp():
     assert torch.allclose(merged, full, atol=1e-12)
     naive = sum(partial_outputs) / len(partial_outputs)  # averaging the chunks is wrong
     assert not torch.allclose(naive, full, atol=1e-3)
+
+
+def absmax_int8(x: torch.Tensor) -> torch.Tensor:
+    """Symmetric absmax quantization: scale so that the largest magnitude maps to 127."""
+    return torch.round(x * 127 / x.abs().max()).to(torch.int8)
+
+
+def test_one_outlier_squeezes_ordinary_values_into_a_few_int8_levels():
+    # serving-absmax-int8-outlier: 0.5 next to an outlier of 60 becomes the integer 1.
+    with_outlier = absmax_int8(torch.tensor([0.5, -0.3, 60.0]))
+    assert with_outlier.tolist() == [1, -1, 127]
+    assert with_outlier[0].item() == answer("serving-absmax-int8-outlier")
+    without = absmax_int8(torch.tensor([0.5, -0.3, 1.2]))
+    assert without.tolist() == [53, -32, 127]  # the same 0.5 keeps about 1 % precision
+    relative_error = abs(1 * 60 / 127 - 0.5) / 0.5  # dequantized 0.472 instead of 0.5
+    assert relative_error == pytest.approx(0.055, abs=0.001)
+    assert absmax_int8(torch.tensor([0.5, -0.3, 60.0]))[1].item() == -1  # -0.3 and 0.5 nearly merge

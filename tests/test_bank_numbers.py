@@ -177,6 +177,10 @@ COMPUTED: dict[str, Callable[[], float]] = {
     "positions-alibi-slopes-16-heads": lambda: 2 ** (-8 / 16),
     # Llama 3's RoPE base 500,000, d = 128: 2 pi 500000^(126/128) tokens per turn of pair 63.
     "positions-rope-base-500k": lambda: 2 * math.pi * 500_000 ** (126 / 128),
+    # LLaMA-7B FFN: int(2/3 * 4 * 4096) rounded up to a multiple of 256.
+    "llm-arch-llama-ffn-hidden": lambda: 256 * math.ceil(int(2 * 4 * 4096 / 3) / 256),
+    # YaRN with s = 16: q and k scaled by 0.1 ln s + 1, so the logits by its square.
+    "positions-yarn-temperature": lambda: (0.1 * math.log(16) + 1) ** 2,
     # Serving (recomputed with real tensors and FLOP counts in tests/test_bank_claims_serving.py).
     "serving-decode-ridge-batch": lambda: 312e12 / 2.0e12,  # 1 FLOP per byte per sequence
     "serving-decode-latency-floor": lambda: 7e9 * 2 / 2.0e12 * 1000,  # ms per token
@@ -188,6 +192,7 @@ COMPUTED: dict[str, Callable[[], float]] = {
     "serving-decode-flops-per-token": lambda: 2 * 7e9 / 1e9,
     "serving-prefill-time-floor": lambda: 2 * 7e9 * 2048 / 312e12 * 1000,  # ms
     "serving-llama2-70b-kv-per-token": lambda: kv_cache_bytes(80, 8, 128, 1, 2) / 2**10,
+    "serving-absmax-int8-outlier": lambda: round(127 * 0.5 / 60),
 }
 
 # Figures quoted from the source the question cites, with where they stand.
