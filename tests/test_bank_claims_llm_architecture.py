@@ -88,3 +88,23 @@ def test_deepnorm_alpha_grows_and_beta_shrinks_with_depth(layers):
     assert alpha > 1 > beta
     # Their product is (2N / 8N)^(1/4) = 1/sqrt(2) whatever the depth.
     assert math.isclose(alpha * beta, 2**-0.5, rel_tol=1e-12)
+
+
+def llama_ffn_hidden(dim: int, multiple_of: int, ffn_dim_multiplier: float | None = None) -> int:
+    """The reference code's FeedForward size: 2/3 of 4d, optionally scaled, rounded up."""
+    hidden = int(2 * 4 * dim / 3)
+    if ffn_dim_multiplier is not None:
+        hidden = int(ffn_dim_multiplier * hidden)
+    return multiple_of * ((hidden + multiple_of - 1) // multiple_of)
+
+
+def test_llama_ffn_hidden_sizes():
+    assert llama_ffn_hidden(4096, 256) == 11_008 == BANK["llm-arch-llama-ffn-hidden"].numeric.value
+    assert 11_008 == 2**8 * 43
+    assert 3 * 4096 * (11_008 - 10_922) == 1_056_768
+    assert round(100 * (11_008 - 10_922) / 11_008, 1) == 0.8
+    # The sizes the answer names: Llama 2 70B and Llama 3 8B configs.
+    assert llama_ffn_hidden(8192, 4096, 1.3) == 28_672
+    assert llama_ffn_hidden(4096, 1024, 1.3) == 14_336
+    for text in answer_texts("llm-arch-llama-ffn-hidden"):
+        assert "1{,}056{,}768" in text and "28,672" in text and "14,336" in text

@@ -91,3 +91,31 @@ def test_rope_base_500k_slowest_wavelength():
     assert round(360 * 131_072 / wavelength) == 18  # degrees swept over a 128K context
     for text in both_answers("positions-rope-base-500k"):
         assert "2{,}559{,}196" in text and "18°" in text and "47" in text
+
+
+def test_yarn_temperature_and_frequency_split_match_transformers():
+    from transformers import LlamaConfig
+    from transformers.modeling_rope_utils import _compute_yarn_parameters
+
+    config = LlamaConfig(
+        hidden_size=4096,
+        num_attention_heads=32,
+        max_position_embeddings=65_536,
+        rope_parameters={
+            "rope_type": "yarn",
+            "factor": 16.0,
+            "original_max_position_embeddings": 4096,
+            "rope_theta": 10_000.0,
+        },
+    )
+    inv_freq, attention_factor = _compute_yarn_parameters(config, "cpu")
+    assert math.isclose(attention_factor, 0.1 * math.log(16) + 1)
+    question = BANK["positions-yarn-temperature"]
+    assert abs(attention_factor**2 - question.numeric.value) <= question.numeric.tolerance
+    ratio = (inv_freq.double() / inverse_frequencies(128)).tolist()
+    unchanged = [i for i, r in enumerate(ratio) if math.isclose(r, 1.0, rel_tol=1e-5)]
+    interpolated = [i for i, r in enumerate(ratio) if math.isclose(r, 1 / 16, rel_tol=1e-5)]
+    assert unchanged == list(range(0, 21)) and interpolated == list(range(46, 64))
+    assert all(1 / 16 < r < 1 for r in ratio[21:46])
+    for text in both_answers("positions-yarn-temperature"):
+        assert "1.2773" in text and "1.6314" in text and "0–20" in text and "46–63" in text
