@@ -164,3 +164,15 @@ def test_today_names_the_narrowed_review_and_cards_coming_back_in_minutes(env):
     assert at.info[0].value.startswith(
         "Nothing is due right now. 1 question(s) still being learnt come back within 20 minutes"
     )
+
+
+def test_a_recall_card_takes_two_keys_as_in_anki(env):
+    at = open_app("review")
+    at.multiselect(key="review_topics_1").select("gpt").run()
+    assert button(at, "Show answer").proto.shortcut.lower() == "space"  # key one: reveal
+    click(at, "Show answer")
+    keys = [b.proto.shortcut for b in at.button if " · " in b.label]
+    assert keys == ["1", "2", "3", "4"]  # key two: rate, which moves on
+    click(at, "Good ·")
+    assert reviews(env) == [("gpt-causal", 3, None)]
+    assert not any(" · " in b.label for b in at.button)  # moved on: no rating buttons left
