@@ -35,19 +35,24 @@ tz = widgets.timezone()
 
 
 def study_filter() -> tuple[list[str], list[str]]:
-    """The topics and tags Review is narrowed to, saved for the profile whenever they change."""
-    saved = db.study_setting(me.id, REVIEW_FILTER) or {}
+    """The topics and tags Review is narrowed to: the profile's saved choice, saved again when
+    the learner changes it (only then, so two open tabs do not overwrite each other's)."""
+    topic_key, tag_key = f"review_topics_{me.id}", f"review_tags_{me.id}"
     topics_all = sorted({q.topic for q in report.questions.values()})
     tags_all = sorted({t for q in report.questions.values() for t in q.tags})
-    topics = [t for t in saved.get("topics", []) if t in topics_all]
-    tags = [t for t in saved.get("tags", []) if t in tags_all]
-    # The label shows what the widgets hold now, which this run's change may have set.
-    chosen_topics = state.get(f"review_topics_{me.id}", topics)
-    chosen_tags = state.get(f"review_tags_{me.id}", tags)
-    shown = ", ".join(widgets.topic_label(t, lang) for t in chosen_topics)
+    if topic_key not in state:  # a new session: start from the saved choice
+        saved = db.study_setting(me.id, REVIEW_FILTER) or {}
+        state[topic_key] = [t for t in saved.get("topics", []) if t in topics_all]
+        state[tag_key] = [t for t in saved.get("tags", []) if t in tags_all]
+
+    def remember() -> None:
+        chosen = {"topics": state[topic_key], "tags": state[tag_key]}
+        db.save_study_setting(me.id, REVIEW_FILTER, chosen)
+
+    shown = ", ".join(widgets.topic_label(t, lang) for t in state[topic_key])
     shown = shown or tr("all_topics", lang)
-    if chosen_tags:
-        shown += " · " + ", ".join(chosen_tags)
+    if state[tag_key]:
+        shown += " · " + ", ".join(state[tag_key])
     # Keyed, so that it stays open while its label follows the choice.
     with st.expander(
         tr("studying", lang, what=widgets.literal(shown)), key=f"review_filter_{me.id}"
@@ -56,23 +61,18 @@ def study_filter() -> tuple[list[str], list[str]]:
         topics = cols[0].multiselect(
             tr("topic", lang),
             topics_all,
-            default=topics,
             format_func=lambda t: widgets.topic_label(t, lang),
             placeholder=tr("choose", lang),
-            key=f"review_topics_{me.id}",
+            key=topic_key,
+            on_change=remember,
         )
         tags = cols[1].multiselect(
             tr("tag", lang),
             tags_all,
-            default=tags,
             placeholder=tr("choose", lang),
-            key=f"review_tags_{me.id}",
+            key=tag_key,
+            on_change=remember,
         )
-    if {"topics": topics, "tags": tags} != {
-        "topics": saved.get("topics", []),
-        "tags": saved.get("tags", []),
-    }:
-        db.save_study_setting(me.id, REVIEW_FILTER, {"topics": topics, "tags": tags})
     return topics, tags
 
 
