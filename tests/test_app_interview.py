@@ -131,3 +131,11 @@ at.button(key="interview_start").click().run()
 assert not at.exception, at.exception
 """
     assert not imports_torch(body)
+
+
+def test_a_broken_file_does_not_stop_the_interview(env):
+    (env.parent / "questions" / "bert" / "broken.yaml").write_text("id: [unclosed\n")
+    at = open_app("interview")
+    assert any("could not be loaded" in e.label for e in at.expander)
+    at.button(key="interview_start").click().run()
+    assert not at.exception and at.get("progress")
