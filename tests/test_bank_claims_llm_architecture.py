@@ -108,3 +108,19 @@ def test_llama_ffn_hidden_sizes():
     assert llama_ffn_hidden(4096, 1024, 1.3) == 14_336
     for text in answer_texts("llm-arch-llama-ffn-hidden"):
         assert "1{,}056{,}768" in text and "28,672" in text and "14,336" in text
+
+
+def test_mixtral_gate_is_a_softmax_over_the_top_two():
+    # The demo's routing rule: softmax over the top-k logits only.
+    logits = torch.tensor([[2.0, 1.0, -3.0, 0.5, -1.0, 0.9, -2.0, 0.0]])
+    chosen, weights = moe_routing.route(logits, 2)
+    assert chosen.tolist() == [[0, 1]]
+    assert torch.allclose(weights, torch.tensor([[1 / (1 + math.e**-1), 1 / (1 + math.e)]]))
+    assert round(weights[0, 0].item(), 2) == 0.73 and round(weights[0, 1].item(), 2) == 0.27
+    # The other six logits do not change the weights; a full softmax would.
+    other = logits.clone()
+    other[0, 2:] = 0.8  # still below the second-best logit
+    assert torch.allclose(moe_routing.route(other, 2)[1], weights)
+    assert torch.softmax(logits, -1)[0, :2].sum() < 1
+    for text in answer_texts("llm-arch-moe-gating-weights"):
+        assert "0.73" in text and "0.27" in text
