@@ -360,7 +360,7 @@ def test_export_import_reproduces_cards(store, pid, tmp_path):
     store.update_settings(pid, language="zh", desired_retention=0.85)
     make_history(store, pid)
     data = json.loads(store.export_json(pid, now=T0))
-    assert data["format"] == "studyapp-progress" and data["version"] == 1
+    assert data["format"] == "studyapp-progress" and data["version"] == 2
     assert data["profile"] == {
         "name": "default",
         "language": "zh",

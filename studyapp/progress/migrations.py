@@ -12,6 +12,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from studyapp.progress.records import (
+    ATTEMPT_ACTIONS,
+    ATTEMPT_STATUSES,
     DEFAULT_NEW_PER_DAY,
     DEFAULT_PROFILE_NAME,
     MAX_NEW_PER_DAY,
@@ -20,7 +22,7 @@ from studyapp.progress.records import (
 )
 from studyapp.progress.scheduling import DEFAULT_RETENTION, MAX_RETENTION, MIN_RETENTION
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _V1 = [
     """CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID""",
@@ -88,8 +90,64 @@ def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
     )
 
 
+def _sql_list(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{value}'" for value in values)  # constants of this package only
+
+
+_REVIEWS_V3 = """CREATE TABLE reviews (
+    id INTEGER PRIMARY KEY,
+    profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+    question_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('recall', 'choice', 'numeric', 'code')),
+    rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 4),
+    correct INTEGER CHECK (correct IN (0, 1)),
+    duration_ms INTEGER CHECK (duration_ms >= 0),
+    reviewed_at TEXT NOT NULL,
+    desired_retention REAL NOT NULL,
+    state_before INTEGER CHECK (state_before IN (1, 2, 3)),
+    UNIQUE (profile_id, question_id, reviewed_at, rating)
+)"""
+
+
+def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
+    # Code exercises: a review's kind may be 'code'. SQLite cannot alter a CHECK constraint, so
+    # the table is rebuilt under the same name, copying every row with its id (undo and rating
+    # changes refer to reviews by id). Nothing references `reviews`, so dropping it is safe with
+    # foreign keys on.
+    conn.execute(_REVIEWS_V3.replace("CREATE TABLE reviews", "CREATE TABLE reviews_v3", 1))
+    conn.execute(
+        "INSERT INTO reviews_v3 (id, profile_id, question_id, kind, rating, correct, "
+        "duration_ms, reviewed_at, desired_retention, state_before) SELECT id, profile_id, "
+        "question_id, kind, rating, correct, duration_ms, reviewed_at, desired_retention, "
+        "state_before FROM reviews"
+    )
+    conn.execute("DROP TABLE reviews")
+    conn.execute("ALTER TABLE reviews_v3 RENAME TO reviews")
+    conn.execute("CREATE INDEX reviews_by_time ON reviews (profile_id, reviewed_at)")
+    # Every Run and Submit of a code exercise; `tests` is the per-test results as JSON. The
+    # unique key lets an import of the same export skip attempts it already has.
+    conn.execute(
+        f"""CREATE TABLE attempts (
+            id INTEGER PRIMARY KEY,
+            profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+            question_id TEXT NOT NULL,
+            attempted_at TEXT NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ({_sql_list(ATTEMPT_ACTIONS)})),
+            code TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ({_sql_list(ATTEMPT_STATUSES)})),
+            tests TEXT NOT NULL CHECK (json_valid(tests)),
+            seconds REAL CHECK (seconds >= 0),
+            UNIQUE (profile_id, question_id, attempted_at, action)
+        )"""
+    )
+
+
 # MIGRATIONS[v] takes a database at schema version v to v + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_0_to_1, _migrate_1_to_2]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _migrate_0_to_1,
+    _migrate_1_to_2,
+    _migrate_2_to_3,
+]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 

@@ -5,6 +5,8 @@ Timestamps are stored as fixed-width ISO 8601 text in UTC, so text order is time
 
 from __future__ import annotations
 
+import json
+import math
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -23,6 +25,23 @@ MAX_NAME_LENGTH = 64
 # A question id is its file's name without ".yaml", and file names stop at 255 bytes.
 MAX_QUESTION_ID_LENGTH = 250
 MAX_DURATION_MS = 24 * 3600 * 1000
+# A code exercise's attempt: what the learner ran and what the grader said.
+ATTEMPT_ACTIONS = ("run", "submit")
+# The grading worker's outcomes (studyapp/exercises/worker.py), for a whole attempt and per test.
+ATTEMPT_STATUSES = (
+    "passed",
+    "failed",
+    "error",
+    "time_limit",
+    "memory_limit",
+    "crashed",
+    "output_cut",
+    "refused",
+)
+MAX_CODE_CHARS = 64 * 1024  # far beyond any solution; the editor's text is kept whole below it
+MAX_ATTEMPT_TESTS = 200
+MAX_TEST_MESSAGE_CHARS = 2000  # a trimmed traceback; longer messages are cut when recorded
+MAX_ATTEMPT_SECONDS = 3600.0
 
 
 class ProgressError(Exception):
@@ -107,6 +126,22 @@ class ImportResult:
     added: int
     duplicates: int
     questions_rebuilt: int
+    attempts_added: int = 0
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One Run or Submit of a code exercise: the code and each test's outcome."""
+
+    id: int
+    profile_id: int
+    question_id: str
+    attempted_at: datetime
+    action: str  # one of ATTEMPT_ACTIONS
+    code: str
+    status: str  # one of ATTEMPT_STATUSES
+    tests: list[dict]  # [{id, status, message, mistake}] in the exercise's test order
+    seconds: float | None
 
 
 CARD_COLUMNS = (
@@ -143,6 +178,23 @@ def review_from_row(row: sqlite3.Row) -> ReviewEvent:
         reviewed_at=from_iso(row["reviewed_at"]),
         desired_retention=row["desired_retention"],
         state_before=None if row["state_before"] is None else State(row["state_before"]),
+    )
+
+
+ATTEMPT_COLUMNS = "id, profile_id, question_id, attempted_at, action, code, status, tests, seconds"
+
+
+def attempt_from_row(row: sqlite3.Row) -> Attempt:
+    return Attempt(
+        id=row["id"],
+        profile_id=row["profile_id"],
+        question_id=row["question_id"],
+        attempted_at=from_iso(row["attempted_at"]),
+        action=row["action"],
+        code=row["code"],
+        status=row["status"],
+        tests=json.loads(row["tests"]),
+        seconds=row["seconds"],
     )
 
 
@@ -218,3 +270,101 @@ def check_duration(duration_ms: Any) -> int | None:
             f"duration_ms must be an integer 0..{MAX_DURATION_MS}, got {duration_ms!r}"
         )
     return duration_ms
+
+
+def check_attempt_action(action: Any) -> str:
+    if action not in ATTEMPT_ACTIONS:
+        raise ValueError(f"action must be one of {ATTEMPT_ACTIONS}, got {action!r:.80}")
+    return action
+
+
+def check_attempt_status(status: Any, what: str = "status") -> str:
+    if status not in ATTEMPT_STATUSES:
+        raise ValueError(f"{what} must be one of {ATTEMPT_STATUSES}, got {status!r:.80}")
+    return status
+
+
+def check_code(code: Any) -> str:
+    if not isinstance(code, str):
+        raise ValueError(f"code must be a string, got {type(code).__name__}")
+    if len(code) > MAX_CODE_CHARS:
+        raise ValueError(f"code is longer than {MAX_CODE_CHARS} characters")
+    return code
+
+
+def check_attempt_seconds(seconds: Any) -> float | None:
+    if seconds is None:
+        return None
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, (int, float))
+        or not (0 <= seconds <= MAX_ATTEMPT_SECONDS)  # NaN fails too
+        or not math.isfinite(float(seconds))
+    ):
+        raise ValueError(
+            f"seconds must be a number 0..{MAX_ATTEMPT_SECONDS:g}, got {seconds!r:.80}"
+        )
+    return float(seconds)
+
+
+def _optional_text(value: Any, name: str, limit: int) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a string or null, got {type(value).__name__}")
+    if len(value) > limit:
+        raise ValueError(f"{name} is longer than {limit} characters")
+    return value
+
+
+def check_attempt_tests(tests: Any) -> list[dict]:
+    """Per-test results, strictly: [{id, status, message?, mistake?}], nothing else, capped."""
+    if not isinstance(tests, list):
+        raise ValueError(f"tests must be a list, got {type(tests).__name__}")
+    if len(tests) > MAX_ATTEMPT_TESTS:
+        raise ValueError(f"an attempt has at most {MAX_ATTEMPT_TESTS} tests, got {len(tests)}")
+    checked = []
+    for i, test in enumerate(tests):
+        if not isinstance(test, dict):
+            raise ValueError(f"test #{i + 1} must be an object")
+        extra = set(test) - {"id", "status", "message", "mistake"}
+        if extra:
+            raise ValueError(f"test #{i + 1} has unknown fields {sorted(extra)!r:.120}")
+        test_id = test.get("id")
+        if not isinstance(test_id, str) or not re.fullmatch(KEBAB_CASE, test_id):
+            raise ValueError(f"test #{i + 1} id must be kebab-case, got {test_id!r:.80}")
+        if len(test_id) > MAX_QUESTION_ID_LENGTH:
+            raise ValueError(f"test #{i + 1} id is too long")
+        mistake = _optional_text(test.get("mistake"), f"test #{i + 1} mistake", 250)
+        if mistake is not None and not re.fullmatch(KEBAB_CASE, mistake):
+            raise ValueError(f"test #{i + 1} mistake must be kebab-case, got {mistake!r:.80}")
+        checked.append(
+            {
+                "id": test_id,
+                "status": check_attempt_status(test.get("status"), f"test #{i + 1} status"),
+                "message": _optional_text(
+                    test.get("message"), f"test #{i + 1} message", MAX_TEST_MESSAGE_CHARS
+                ),
+                "mistake": mistake,
+            }
+        )
+    return checked
+
+
+def attempt_tests_from_result(tests: list[dict]) -> list[dict]:
+    """The part of a grader's per-test results worth keeping, long messages cut (the app's own
+    results, so they are trimmed rather than refused; an import is checked strictly)."""
+    kept = []
+    for test in tests[:MAX_ATTEMPT_TESTS]:
+        message = test.get("message") or None
+        if message is not None and len(message) > MAX_TEST_MESSAGE_CHARS:
+            message = message[: MAX_TEST_MESSAGE_CHARS - 1] + "…"
+        kept.append(
+            {
+                "id": test.get("id"),
+                "status": test.get("status"),
+                "message": message,
+                "mistake": test.get("mistake") or None,
+            }
+        )
+    return check_attempt_tests(kept)

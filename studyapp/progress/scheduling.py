@@ -16,6 +16,7 @@ Decisions worth knowing:
   is small enough that load spreading is not worth that.
 - **Answers to ratings.** A recall question is self-rated with the four buttons. A choice or
   numeric answer maps wrong -> Again, right -> Good; the UI may pass an explicit rating instead.
+  A code exercise always comes with its rating (the page proposes one from the submits and hints).
 - **Days.** "Today" is the calendar day of `now` in `tz`, UTC unless the caller passes another zone.
 """
 
@@ -33,6 +34,7 @@ __all__ = [
     "DEFAULT_RETENTION",
     "MAX_RETENTION",
     "MIN_RETENTION",
+    "RATED_KINDS",
     "AnswerKind",
     "Card",
     "Rating",
@@ -49,8 +51,11 @@ __all__ = [
     "to_utc",
 ]
 
-AnswerKind = Literal["recall", "choice", "numeric"]
-ANSWER_KINDS: tuple[str, ...] = ("recall", "choice", "numeric")
+AnswerKind = Literal["recall", "choice", "numeric", "code"]
+ANSWER_KINDS: tuple[str, ...] = ("recall", "choice", "numeric", "code")
+# Kinds with no automatic grade the store may apply: the learner (or the page, for a code
+# exercise, whose rating depends on hints and earlier submits) gives the rating.
+RATED_KINDS: tuple[str, ...] = ("recall", "code")
 DEFAULT_RETENTION = 0.9
 MIN_RETENTION = 0.7
 MAX_RETENTION = 0.99
@@ -87,7 +92,8 @@ def rating_for(
 ) -> Rating:
     """The FSRS rating of an answer: an explicit `rating` wins; else wrong -> Again, right -> Good.
 
-    Recall questions have no right/wrong check, so they need the explicit self-rating.
+    Recall questions have no right/wrong check, and a code exercise's rating also depends on the
+    hints and submits before it, so both need the explicit rating.
     """
     if kind not in ANSWER_KINDS:
         raise ValueError(f"answer kind must be one of {ANSWER_KINDS}, got {kind!r}")
@@ -95,8 +101,9 @@ def rating_for(
         if isinstance(rating, bool) or int(rating) not in (1, 2, 3, 4):
             raise ValueError(f"rating must be 1..4 (Again..Easy), got {rating!r}")
         return Rating(int(rating))
-    if kind == "recall":
-        raise ValueError("a recall answer needs an explicit self-rating")
+    if kind in RATED_KINDS:
+        rater = "self-rating" if kind == "recall" else "rating from the page"
+        raise ValueError(f"a {kind} answer needs an explicit {rater}")
     if correct is None:
         raise ValueError(f"a {kind} answer needs `correct` or an explicit rating")
     return Rating.Good if correct else Rating.Again

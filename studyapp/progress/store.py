@@ -1,4 +1,5 @@
-"""Study progress in SQLite: profiles, every review as an event, and each question's FSRS card.
+"""Study progress in SQLite: profiles, every review as an event, each question's FSRS card, and
+every Run and Submit of a code exercise (attempts: the code and each test's outcome).
 
 Where: the `path` argument, else `$STUDYAPP_DB`, else `$XDG_DATA_HOME/studyapp/progress.db`, else
 `~/.local/share/studyapp/progress.db`.
@@ -30,17 +31,19 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from studyapp.progress.migrations import SCHEMA_VERSION, enable_wal, migrate
 from studyapp.progress.records import (
+    ATTEMPT_COLUMNS,
     CARD_COLUMNS,
     DEFAULT_NEW_PER_DAY,
     DEFAULT_PROFILE_NAME,
     LANGUAGES,
     REVIEW_COLUMNS,
+    Attempt,
     CardRecord,
     ImportResult,
     Profile,
@@ -48,7 +51,13 @@ from studyapp.progress.records import (
     RecordedReview,
     ReviewEvent,
     UnknownProfileError,
+    attempt_from_row,
+    attempt_tests_from_result,
     card_from_row,
+    check_attempt_action,
+    check_attempt_seconds,
+    check_attempt_status,
+    check_code,
     check_duration,
     check_language,
     check_name,
@@ -69,7 +78,7 @@ from studyapp.progress.scheduling import (
     rating_for,
     to_utc,
 )
-from studyapp.progress.transfer import EXPORT_FORMAT, EXPORT_VERSION, parse_export
+from studyapp.progress.transfer import EXPORT_FORMAT, EXPORT_VERSION, parse_progress
 
 __all__ = [
     "DB_ENV",
@@ -77,6 +86,7 @@ __all__ = [
     "DEFAULT_PROFILE_NAME",
     "LANGUAGES",
     "SCHEMA_VERSION",
+    "Attempt",
     "CardRecord",
     "ImportResult",
     "Profile",
@@ -386,11 +396,13 @@ class ProgressStore:
             return self._profile_in(conn, profile)
 
     def reset_profile(self, profile: int) -> None:
-        """Forget a profile's reviews and cards, keeping the profile and its settings."""
+        """Forget a profile's reviews, cards and exercise attempts, keeping the profile and its
+        settings."""
         with self._write() as conn:
             self._profile_in(conn, profile)
             conn.execute("DELETE FROM reviews WHERE profile_id = ?", (profile,))
             conn.execute("DELETE FROM cards WHERE profile_id = ?", (profile,))
+            conn.execute("DELETE FROM attempts WHERE profile_id = ?", (profile,))
 
     def study_setting(self, profile: int, key: str) -> Any:
         """A study choice saved with `save_study_setting` (JSON data), None if there is none."""
@@ -583,6 +595,74 @@ class ProgressStore:
                 (profile, iso_utc(start), iso_utc(end), iso_utc(start)),
             ).fetchone()[0]
 
+    # code-exercise attempts
+
+    def record_attempt(
+        self,
+        profile: int,
+        question_id: str,
+        *,
+        action: str,
+        code: str,
+        status: str,
+        tests: list[dict],
+        seconds: float | None = None,
+        attempted_at: datetime | None = None,
+    ) -> Attempt:
+        """Keep one Run or Submit of a code exercise: the code, the overall status and each
+        test's id, status, message and recognised mistake (messages over the cap are cut).
+
+        Durable on disk when this returns. `ValueError` for an unknown action or status, or code
+        over `MAX_CODE_CHARS`; nothing is written then.
+        """
+        values = (
+            check_question_id(question_id),
+            iso_utc(to_utc(attempted_at) if attempted_at is not None else datetime.now(UTC)),
+            check_attempt_action(action),
+            check_code(code),
+            check_attempt_status(status),
+            json.dumps(attempt_tests_from_result(tests), ensure_ascii=False),
+            check_attempt_seconds(seconds),
+        )
+        with self._write() as conn:
+            self._profile_in(conn, profile)
+            # Two attempts in the same microsecond would collide on the unique key: the later one
+            # moves on by a microsecond, so none is lost.
+            insert = (
+                "INSERT OR IGNORE INTO attempts (profile_id, question_id, attempted_at, action, "
+                "code, status, tests, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            )
+            cur = conn.execute(insert, (profile, *values))
+            if not cur.rowcount:
+                later = iso_utc(from_iso(values[1]) + timedelta(microseconds=1))
+                cur = conn.execute(insert, (profile, values[0], later, *values[2:]))
+            found = conn.execute(
+                f"SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE id = ?", (cur.lastrowid,)
+            ).fetchone()
+        return attempt_from_row(found)
+
+    def attempts(self, profile: int, question_id: str | None = None) -> list[Attempt]:
+        """The profile's attempts in time order, of one exercise or of all."""
+        sql = f"SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE profile_id = ?"
+        args: list[Any] = [profile]
+        if question_id is not None:
+            sql += " AND question_id = ?"
+            args.append(question_id)
+        with self._lock:
+            rows = self._conn.execute(sql + " ORDER BY attempted_at, id", args).fetchall()
+        return [attempt_from_row(row) for row in rows]
+
+    def exercise_status(self, profile: int) -> dict[str, str]:
+        """Each attempted exercise's best outcome so far: "solved" if a Submit passed, else
+        "tried"."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT question_id, MAX(action = 'submit' AND status = 'passed') FROM attempts "
+                "WHERE profile_id = ? GROUP BY question_id",
+                (profile,),
+            ).fetchall()
+        return {row[0]: "solved" if row[1] else "tried" for row in rows}
+
     # cards
 
     def get_card(self, profile: int, question_id: str) -> Card | None:
@@ -707,6 +787,11 @@ class ProgressStore:
                 "ORDER BY reviewed_at, question_id, rating",
                 (profile,),
             ).fetchall()
+            attempt_rows = conn.execute(
+                f"SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE profile_id = ? "
+                "ORDER BY attempted_at, id",
+                (profile,),
+            ).fetchall()
         return {
             "format": EXPORT_FORMAT,
             "version": EXPORT_VERSION,
@@ -728,6 +813,18 @@ class ProgressStore:
                     "desired_retention": row["desired_retention"],
                 }
                 for row in rows
+            ],
+            "attempts": [
+                {
+                    "question_id": a.question_id,
+                    "attempted_at": iso_utc(a.attempted_at),
+                    "action": a.action,
+                    "code": a.code,
+                    "status": a.status,
+                    "tests": a.tests,
+                    "seconds": a.seconds,
+                }
+                for a in map(attempt_from_row, attempt_rows)
             ],
         }
 
@@ -755,7 +852,7 @@ class ProgressStore:
         called as the work advances, for a progress bar.
         """
         report = progress or (lambda fraction: None)
-        reviews, settings = parse_export(data)
+        reviews, settings, attempts = parse_progress(data)
         report(0.1)
         plan = None
         for _ in range(IMPORT_ATTEMPTS):
@@ -775,15 +872,40 @@ class ProgressStore:
                 )
                 for rec in plan.cards:
                     self._put_card(conn, profile, rec)
+                attempts_added = self._import_attempts(conn, profile, attempts)
                 self._apply_imported_settings(conn, profile, settings, apply_settings)
                 break
         else:  # the questions kept changing: do it all under the lock
             with self._write() as conn:
                 plan = self._import_in(conn, profile, reviews)
+                attempts_added = self._import_attempts(conn, profile, attempts)
                 self._apply_imported_settings(conn, profile, settings, apply_settings)
         report(1.0)
         added = len(plan.new_rows)
-        return ImportResult(added, len(reviews) - added, len(plan.cards))
+        return ImportResult(added, len(reviews) - added, len(plan.cards), attempts_added)
+
+    @staticmethod
+    def _import_attempts(conn: sqlite3.Connection, profile: int, attempts: list[dict]) -> int:
+        """Add the file's attempts that are not there yet (same exercise, time and action)."""
+        before = conn.total_changes
+        conn.executemany(
+            "INSERT OR IGNORE INTO attempts (profile_id, question_id, attempted_at, action, code, "
+            "status, tests, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    profile,
+                    a["question_id"],
+                    a["attempted_at"],
+                    a["action"],
+                    a["code"],
+                    a["status"],
+                    json.dumps(a["tests"], ensure_ascii=False),
+                    a["seconds"],
+                )
+                for a in attempts
+            ],
+        )
+        return conn.total_changes - before
 
     @staticmethod
     def _apply_imported_settings(

@@ -1,10 +1,13 @@
 """Moving a profile's progress between machines: the export format and the checks on an import.
 
-Export format (`export_profile`): JSON `{"format": "studyapp-progress", "version": 1,
+Export format (`export_profile`): JSON `{"format": "studyapp-progress", "version": 2,
 "exported_at", "profile": {name, language, desired_retention, new_per_day}, "reviews": [{
-question_id, reviewed_at, kind, rating, correct, duration_ms, desired_retention}]}`. Import merges
-reviews, skipping any whose (question_id, reviewed_at, rating) is already there, so importing a
-file twice changes nothing, then rebuilds the touched cards by replay.
+question_id, reviewed_at, kind, rating, correct, duration_ms, desired_retention}], "attempts": [{
+question_id, attempted_at, action, code, status, tests: [{id, status, message, mistake}],
+seconds}]}`. Version 1 (before code exercises) has no attempts and is still read. Import merges
+reviews, skipping any whose (question_id, reviewed_at, rating) is already there, and attempts,
+skipping any whose (question_id, attempted_at, action) is, so importing a file twice changes
+nothing, then rebuilds the touched cards by replay.
 """
 
 from __future__ import annotations
@@ -15,7 +18,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from studyapp.progress.records import (
+    MAX_CODE_CHARS,
     ProgressError,
+    check_attempt_action,
+    check_attempt_seconds,
+    check_attempt_status,
+    check_attempt_tests,
+    check_code,
     check_duration,
     check_language,
     check_new_per_day,
@@ -26,13 +35,17 @@ from studyapp.progress.records import (
 from studyapp.progress.scheduling import ANSWER_KINDS, rating_for
 
 EXPORT_FORMAT = "studyapp-progress"
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2
 # Reviews older than the app's subject or in the future are a corrupt or forged file: a year-9999
 # review overflows every later scheduling, a year-1 one makes Statistics build 739,000 day rows.
 EARLIEST_REVIEW = datetime(2000, 1, 1, tzinfo=UTC)
 CLOCK_SKEW = timedelta(days=1)
 # A decade at 30 reviews a day is 110,000 reviews, 25 MB as exported (228 bytes a review).
 MAX_IMPORT_MB = 25
+# Attempts carry code, so they are capped by total size too: a hostile file cannot fill the disk
+# with code under the per-file limit repeated in a loop of imports of different files.
+MAX_ATTEMPTS = 20_000
+MAX_ATTEMPT_CODE_TOTAL = 200 * MAX_CODE_CHARS
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -86,18 +99,18 @@ def check_rating(value: Any) -> int | None:
     return value
 
 
-def check_reviewed_at(value: Any, now: datetime) -> str:
+def check_reviewed_at(value: Any, now: datetime, name: str = "reviewed_at") -> str:
     if not isinstance(value, str):
-        raise ValueError(f"reviewed_at must be an ISO 8601 string, got {value!r}")
+        raise ValueError(f"{name} must be an ISO 8601 string, got {value!r}")
     try:
         moment = datetime.fromisoformat(value)
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise ValueError("it has no time zone")
         moment = moment.astimezone(UTC)
     except (ValueError, OverflowError) as err:
-        raise ValueError(f"reviewed_at {value!r} is not a date and time: {err}") from None
+        raise ValueError(f"{name} {value!r} is not a date and time: {err}") from None
     if not EARLIEST_REVIEW <= moment <= now + CLOCK_SKEW:
-        raise ValueError(f"reviewed_at {value!r} is outside {EARLIEST_REVIEW:%Y-%m-%d} .. tomorrow")
+        raise ValueError(f"{name} {value!r} is outside {EARLIEST_REVIEW:%Y-%m-%d} .. tomorrow")
     return iso_utc(moment)
 
 
@@ -123,17 +136,75 @@ def _review(item: Any, now: datetime) -> dict[str, Any]:
     }
 
 
-def _entry_name(i: int, item: Any) -> str:
+def _attempt(item: Any, now: datetime) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise ValueError(f"must be an object, got {type(item).__name__}")
+    extra = set(item) - {
+        "question_id",
+        "attempted_at",
+        "action",
+        "code",
+        "status",
+        "tests",
+        "seconds",
+    }
+    if extra:
+        raise ValueError(f"unknown fields {sorted(extra)!r:.120}")
+    return {
+        "question_id": check_question_id(item.get("question_id")),
+        "attempted_at": check_reviewed_at(item.get("attempted_at"), now, "attempted_at"),
+        "action": check_attempt_action(item.get("action")),
+        "code": check_code(item.get("code")),
+        "status": check_attempt_status(item.get("status")),
+        "tests": check_attempt_tests(item.get("tests")),
+        "seconds": check_attempt_seconds(item.get("seconds")),
+    }
+
+
+def _entry_name(i: int, item: Any, what: str = "review") -> str:
     question_id = item.get("question_id") if isinstance(item, dict) else None
     if isinstance(question_id, str):
-        return f"review #{i + 1} (question_id {question_id[:80]!r})"
-    return f"review #{i + 1}"
+        return f"{what} #{i + 1} (question_id {question_id[:80]!r})"
+    return f"{what} #{i + 1}"
+
+
+def parse_attempts(data: dict, now: datetime) -> list[dict]:
+    """The export's code-exercise attempts, each checked strictly; none in a version-1 file."""
+    raw = data.get("attempts", [])
+    if not isinstance(raw, list):
+        raise ProgressError("`attempts` must be a list")
+    if len(raw) > MAX_ATTEMPTS:
+        raise ProgressError(f"more than {MAX_ATTEMPTS} attempts: not a real progress export")
+    attempts, code_total = [], 0
+    for i, item in enumerate(raw):
+        try:
+            attempt = _attempt(item, now)
+        except (ValueError, TypeError, OverflowError) as err:
+            name = _entry_name(i, item, "attempt")
+            raise ProgressError(f"{name} is invalid: {_brief(err)}") from err
+        code_total += len(attempt["code"])
+        if code_total > MAX_ATTEMPT_CODE_TOTAL:
+            raise ProgressError("the attempts hold more code than any real progress export")
+        attempts.append(attempt)
+    return attempts
 
 
 def parse_export(
     data: dict | str | bytes, *, now: datetime | None = None
 ) -> tuple[list[dict], dict[str, Any]]:
-    """Validate an export and normalize its reviews.
+    """Validate an export and normalize its reviews (`parse_progress` also returns attempts).
+
+    Any problem raises one `ProgressError` naming the entry; nothing else escapes, whatever the
+    input (a property test fuzzes this).
+    """
+    reviews, settings, _attempts = parse_progress(data, now=now)
+    return reviews, settings
+
+
+def parse_progress(
+    data: dict | str | bytes, *, now: datetime | None = None
+) -> tuple[list[dict], dict[str, Any], list[dict]]:
+    """Validate an export: its reviews, profile settings and code-exercise attempts.
 
     Any problem raises one `ProgressError` naming the entry; nothing else escapes, whatever the
     input (a property test fuzzes this).
@@ -175,4 +246,4 @@ def parse_export(
             settings["new_per_day"] = check_new_per_day(p["new_per_day"])
     except (ValueError, TypeError, OverflowError) as err:
         raise ProgressError(f"profile settings are invalid: {_brief(err)}") from err
-    return reviews, settings
+    return reviews, settings, parse_attempts(data, now)
