@@ -30,6 +30,7 @@ def app(tmp_path):
     data.mkdir()
     running = RunningApp(bank, data)
     running.bank = bank
+    running.db = data / "progress.db"
     yield running
     running.stop()
 
@@ -189,3 +190,23 @@ def test_pages_in_chinese_and_on_a_phone(app, browser):
         # The window as the learner sees it (a full-page capture would not show the sticky bar).
         page.screenshot(path=str(ARTIFACTS / f"question-graded-{lang}-{name}.png"))
         context.close()
+
+
+def test_a_card_due_in_seconds_is_counted_down_then_shown_by_itself(app, page):
+    from datetime import UTC, datetime, timedelta
+
+    from studyapp.progress.store import ProgressStore
+
+    with ProgressStore(app.db) as store:
+        me = store.default_profile().id
+        store.update_settings(me, new_per_day=1)
+        # Rated Again 55 s ago: due again in about 5 s, and no new question left for today.
+        at = datetime.now(UTC) - timedelta(seconds=55)
+        store.record_review(me, "gpt-causal", kind="recall", rating=1, reviewed_at=at)
+    page.goto(f"{app.url}/review")
+    wait_idle(page)
+    expect(page.get_by_text(re.compile(r"The next one is due in 0:0\d"))).to_be_visible()
+    screenshot(page, "review-learn-ahead-countdown")
+    # No click, no key: the countdown brings the card when it is due.
+    expect(page.get_by_text("Why is GPT causal?", exact=True)).to_be_visible(timeout=20_000)
+    expect(page.get_by_text(re.compile("· learning$"))).to_be_visible()
