@@ -96,7 +96,7 @@ def lora_linear(
 ) -> Tensor:
     """minimodels.lora.LoRALinear with the given weights: W x + b + (alpha / r) B A x."""
     base = nn.Linear(weight.size(1), weight.size(0), dtype=weight.dtype)
-    layer = LoRALinear(base, rank=A.size(0), alpha=alpha)
+    layer = LoRALinear(base, rank=A.size(0), alpha=alpha).to(weight.dtype)
     with torch.no_grad():
         base.weight.copy_(weight), base.bias.copy_(bias), layer.A.copy_(A), layer.B.copy_(B)
         return layer(x)

@@ -335,7 +335,7 @@ def build(spec, dims: dict, gen: torch.Generator, dtype: torch.dtype):
         if "randbool" in spec:
             return torch.rand(shape, generator=gen) < spec.get("p", 0.5)
         if "dim" in spec:
-            return dims[spec["dim"]]
+            return _size(spec["dim"], dims)
         raise ValueError(f"unknown input form {sorted(spec)}")
     return spec
 
