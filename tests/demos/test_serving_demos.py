@@ -2,14 +2,16 @@
 read back from the returned parts; the building blocks in minimodels.serving are tested directly,
 including that a wrong speculative rule is caught by the same test the demo uses."""
 
+import itertools
 import random
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
 from minimodels.attention import KVCache
-from minimodels.demos import prefill_decode, speculative_sampling
+from minimodels.demos import beam_search, prefill_decode, speculative_sampling
 from minimodels.results import Check, Lines, Metric, Part, Table
 from minimodels.serving import (
     GroupedQueryAttention,
@@ -22,7 +24,13 @@ from minimodels.serving import (
 )
 from studyapp.demos import REGISTRY, run_demo, serving, source_of
 
-MINE = ["kv-cache-bytes", "online-softmax", "speculative-sampling", "prefill-vs-decode"]
+MINE = [
+    "kv-cache-bytes",
+    "online-softmax",
+    "speculative-sampling",
+    "prefill-vs-decode",
+    "beam-search-exact",
+]
 
 
 def en(text) -> str:
@@ -232,3 +240,53 @@ def test_attention_intensity_is_the_group_size(attention, group):
     assert curves["attention"] == [group] * 5
     assert curves["weights"] == [4.0 * b for b in prefill_decode.BATCHES]  # 4 bits: 4 FLOPs/byte
     assert all(c.passed for c in of_type(parts, Check))
+
+
+# -- beam-search-exact --
+
+
+def brute_force_mode(logp, max_words):
+    """Every complete output listed one by one with itertools: (log-probability, length)."""
+    eos = logp.shape[0] - 1
+    best = (-float("inf"), 0)
+    for length in range(max_words + 1):
+        for words in itertools.product(range(eos), repeat=length):
+            tokens = [eos, *words, eos]  # start symbol, words, end token
+            score = sum(logp[a, b] for a, b in itertools.pairwise(tokens))
+            best = max(best, (score, length))
+    return best
+
+
+def test_exact_mode_and_beam_search_agree_with_brute_force():
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        logp = beam_search.bigram_model(4, 0.0, rng)
+        best, length = beam_search.exact_mode(logp, 4)
+        assert (best, length) == pytest.approx(brute_force_mode(logp, 4))
+        assert beam_search.beam_search(logp, 4, 5**4)[0] == pytest.approx(best)
+
+
+def test_width_one_is_greedy_decoding():
+    rng = np.random.default_rng(4)
+    logp = beam_search.bigram_model(5, 0.0, rng)
+    eos, last, score, length = 5, 5, 0.0, 0
+    while True:  # take the single most probable next token until EOS (or out of room)
+        token = int(np.argmax(logp[last])) if length < 6 else eos
+        score += logp[last, token]
+        if token == eos:
+            break
+        last, length = token, length + 1
+    assert beam_search.beam_search(logp, 6, 1) == pytest.approx((score, length))
+
+
+def test_beam_search_demo_numbers():
+    parts = run_demo(REGISTRY["beam-search-exact"])
+    rows = {en(row[0]): row for row in of_type(parts, Table)[0].rows}
+    found = {name: float(row[1].rstrip(" %")) for name, row in rows.items() if row[1] != "—"}
+    assert (
+        found["greedy"] < found["beam, width 2"] < found["beam, width 4"] <= found["beam, width 8"]
+    )
+    mode_length = float(rows["exact mode (enumeration)"][3])
+    assert mode_length < float(rows["one sample per model"][3])
+    empty = next(m for m in of_type(parts, Metric) if "empty" in en(m.label))
+    assert float(empty.value.rstrip(" %")) > 30  # the mode is often the empty output
