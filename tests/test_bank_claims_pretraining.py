@@ -147,3 +147,65 @@ def test_training_days_from_six_n_d():
     days = flops / per_second / 86_400
     assert flops == pytest.approx(8.4e22)
     assert days == pytest.approx(value_of("pretrain-training-days-from-6nd"), abs=0.05)
+
+
+def test_padding_waste_and_packing():
+    context, docs = 2048, [100, 400, 1000, 2500]
+    rows = [100, 400, 1000, 2048, 2500 - 2048]  # one document per row, the long one split
+    waste = (len(rows) * context - sum(docs)) / (len(rows) * context)
+    assert waste == pytest.approx(value_of("pretrain-packing-padding-waste"), abs=0.001)
+    packed_tokens = sum(docs) + len(docs)  # an end-of-text token after each document
+    packed_rows = math.ceil(packed_tokens / context)
+    assert packed_rows == 2
+    assert (packed_rows * context - packed_tokens) / (packed_rows * context) < 0.03
+
+
+def test_gradient_accumulation_needs_the_global_token_count():
+    import torch.nn.functional as F
+
+    torch.manual_seed(0)
+    weight = torch.randn(8, 5, requires_grad=True)
+    counts = [3, 10, 1, 6]  # real tokens per micro-batch
+    micro = [(torch.randn(n, 8), torch.randint(5, (n,))) for n in counts]
+
+    def grad(loss_fn):
+        weight.grad = None
+        for x, y in micro:
+            loss_fn(x, y).backward()
+        return weight.grad.clone()
+
+    x_all = torch.cat([x for x, _ in micro])
+    y_all = torch.cat([y for _, y in micro])
+    weight.grad = None
+    F.cross_entropy(x_all @ weight, y_all).backward()
+    big_batch = weight.grad.clone()
+
+    mean_of_means = grad(lambda x, y: F.cross_entropy(x @ weight, y) / len(micro))
+    summed = grad(lambda x, y: F.cross_entropy(x @ weight, y, reduction="sum") / sum(counts))
+    assert torch.allclose(summed, big_batch, atol=1e-6)
+    assert not torch.allclose(mean_of_means, big_batch, atol=1e-3)
+    # With equal counts (packed rows) the mean of means is exact.
+    micro = [(torch.randn(5, 8), torch.randint(5, (5,))) for _ in range(4)]
+    x_all = torch.cat([x for x, _ in micro])
+    y_all = torch.cat([y for _, y in micro])
+    weight.grad = None
+    F.cross_entropy(x_all @ weight, y_all).backward()
+    big_batch = weight.grad.clone()
+    assert torch.allclose(
+        grad(lambda x, y: F.cross_entropy(x @ weight, y) / 4), big_batch, atol=1e-6
+    )
+
+
+def test_canonical_tokenization_is_a_lower_bound():
+    from minimodels.tokenizers import ByteBPETokenizer
+
+    # A byte-level BPE whose merges make "ab" one token: "ab" is also spelled by "a" + "b".
+    tok = ByteBPETokenizer([(ord("a"), ord("b"))])
+    ab, a, b = tok.encode("ab")[0], ord("a"), ord("b")
+    assert tok.encode("ab") == [ab] and tok.decode([a, b]) == tok.decode([ab]) == "ab"
+    # A unigram model with an end-of-text token: every token sequence ending in it has a probability.
+    p = {ab: 0.2, a: 0.3, b: 0.3, "eot": 0.2}
+    canonical = p[ab] * p["eot"]
+    marginal = canonical + p[a] * p[b] * p["eot"]  # both token sequences that spell "ab"
+    assert marginal > canonical
+    assert -math.log2(canonical) > -math.log2(marginal)  # the canonical score overstates the bits
