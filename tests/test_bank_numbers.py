@@ -175,6 +175,34 @@ COMPUTED: dict[str, Callable[[], float]] = {
     "positions-pi-position-index": lambda: 5000 * 2048 / 8192,
     # ALiBi with 16 heads: first slope 2^(-8/16).
     "positions-alibi-slopes-16-heads": lambda: 2 ** (-8 / 16),
+    # Pre-training (with their context in tests/test_bank_claims_pretraining.py).
+    # fp16: (2 - 2^-10) x 2^15; bf16: 7 mantissa bits, gap 2^-7 after 1.0.
+    "pretrain-fp16-largest-value": lambda: torch.finfo(torch.float16).max,
+    "pretrain-bf16-gap-after-one": lambda: torch.finfo(torch.bfloat16).eps,
+    # ZeRO-3: 16 bytes per parameter of 7B, sharded over 8 GPUs, in GB.
+    "pretrain-zero3-per-gpu-memory": lambda: 16 * 7e9 / 8 / 1e9,
+    # fp32 weight + gradient + one momentum buffer, 4 bytes each.
+    "pretrain-sgd-momentum-bytes": lambda: 3 * torch.finfo(torch.float32).bits / 8,
+    # Korthikanti et al. Eq. 1, sbh(34 + 5as/h) bytes, GPT-3 175B layer, s = 2048, b = 1, in GB.
+    "pretrain-activation-memory-per-layer": lambda: (
+        2048 * 12288 * (34 + 5 * 96 * 2048 / 12288) / 1e9
+    ),
+    # Cosine halfway between 6e-4 and 6e-5, in units of 1e-4.
+    "pretrain-cosine-lr-at-step": lambda: (
+        (6e-5 + 0.5 * (1 + math.cos(math.pi * 0.5)) * 5.4e-4) / 1e-4
+    ),
+    # Exact match over 10 independent tokens right with p = 0.9.
+    "pretrain-exact-match-sharpness": lambda: round(0.9**10, 3),
+    # 2.5 nats per token x 1.3 tokens per word, exponentiated.
+    "pretrain-word-perplexity-from-tokens": lambda: math.exp(2.5 * 1.3),
+    # Kaplan et al. Eq. 1.1: L(10N) / L(N) = 10^-0.076.
+    "pretrain-kaplan-ten-times-params": lambda: 10**-0.076,
+    # Chinchilla's fit E + A/N^a + B/D^b at N = 70e9, D = 1.4e12.
+    "pretrain-chinchilla-parametric-loss": lambda: 1.69 + 406.4 / 70e9**0.34 + 410.7 / 1.4e12**0.28,
+    # 6ND FLOPs over 1024 GPUs x 312 TFLOP/s x 40 % MFU, in days.
+    "pretrain-training-days-from-6nd": lambda: 6 * 7e9 * 2e12 / (1024 * 312e12 * 0.4) / 86_400,
+    # Padded rows 100, 400, 1000, 2048, 452 of 2048 positions: padding share.
+    "pretrain-packing-padding-waste": lambda: (5 * 2048 - 4000) / (5 * 2048),
     # Llama 3's RoPE base 500,000, d = 128: 2 pi 500000^(126/128) tokens per turn of pair 63.
     "positions-rope-base-500k": lambda: 2 * math.pi * 500_000 ** (126 / 128),
     # LLaMA-7B FFN: int(2/3 * 4 * 4096) rounded up to a multiple of 256.
