@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from studyapp.app import widgets
+from studyapp.app.exercise_view import exercise_card
 from studyapp.app.i18n import tr
 from studyapp.app.text import literal
 from studyapp.bank.schema import Question
@@ -211,6 +212,12 @@ def answer_card(
     state.setdefault("stage", "ask")
     state.setdefault("shown_at", time.time())
     _page_helpers()
+    if q.type == "code":  # written and run, then graded by tests: a card of its own
+        done = exercise_card(
+            q, lang, report, key=key, state=state, show_demo=show_demo,
+            reschedule=reschedule, next_label=next_label,
+        )  # fmt: skip
+        return None if done is None else Answered(*done)
     st.markdown(widgets.bank_text(q.question, lang))
     if q.type == "recall":
         moved = _recall(q, lang, state, key, show_demo, reschedule, next_label)

@@ -357,6 +357,137 @@ STRINGS: dict[str, dict[str, str]] = {
         "problem below, then reload the page.",
         "zh": "问题解决之前不会保存任何内容，包括你刚才的作答。请先解决下面的问题，再刷新页面。",
     },
+    # Code exercises (studyapp/app/exercise_view.py, pages/exercises.py)
+    "exercises": {"en": "Exercises", "zh": "编程练习"},
+    "ex_intro": {
+        "en": "Implement a function yourself; hidden tests grade it in a sandbox and explain what "
+        "went wrong. Solved exercises come back in Review when you are about to forget them.",
+        "zh": "亲手实现一个函数；隐藏测试会在沙箱中评分，并解释哪里出了错。做过的练习会在你快要忘记时回到复习队列。",
+    },
+    "ex_none": {"en": "The bank has no code exercise yet.", "zh": "题库中还没有编程练习。"},
+    "ex_status_solved": {"en": "solved", "zh": "已通过"},
+    "ex_status_tried": {"en": "tried", "zh": "尝试过"},
+    "ex_status_new": {"en": "not tried yet", "zh": "尚未尝试"},
+    "ex_counts": {
+        "en": "{solved} of {n} solved, {tried} tried.",
+        "zh": "{n} 道中已通过 {solved} 道，尝试过 {tried} 道。",
+    },
+    "ex_your_code": {"en": "Your code", "zh": "你的代码"},
+    "ex_keys": {
+        "en": "Ctrl+Enter (⌘+Enter) in the editor runs the examples.",
+        "zh": "在编辑器中按 Ctrl+Enter（⌘+Enter）运行示例。",
+    },
+    "ex_plain_editor": {
+        "en": "The code editor is not installed, so this is a plain text box "
+        "(`pip install streamlit-code-editor`).",
+        "zh": "未安装代码编辑器，这里是普通文本框（`pip install streamlit-code-editor`）。",
+    },
+    "ex_run": {"en": "Run examples", "zh": "运行示例"},
+    "ex_run_help": {
+        "en": "Runs the {n} visible tests: quick, and not graded.",
+        "zh": "运行 {n} 个公开测试：速度快，不计分。",
+    },
+    "ex_submit": {"en": "Submit", "zh": "提交"},
+    "ex_submit_help": {
+        "en": "Runs all {n} tests, hidden ones included; passing them all schedules the next "
+        "review.",
+        "zh": "运行全部 {n} 个测试（包括隐藏测试）；全部通过后安排下一次复习。",
+    },
+    "ex_reset": {"en": "Reset to starter", "zh": "恢复初始代码"},
+    "ex_hint": {"en": "Hint ({left} left)", "zh": "提示（还剩 {left} 条）"},
+    "ex_hint_title": {"en": "Hint {i}", "zh": "提示 {i}"},
+    "ex_show_solution": {"en": "Show solution", "zh": "查看参考答案"},
+    "ex_solution_help": {
+        "en": "Shows the solution and records this review as Again (you can change it).",
+        "zh": "显示参考答案，并把这次复习记为“重来”（之后可以修改）。",
+    },
+    "ex_solution": {"en": "Solution", "zh": "参考答案"},
+    "ex_your_last_code": {"en": "Your last code", "zh": "你最后的代码"},
+    "ex_running": {"en": "Running the tests…", "zh": "正在运行测试……"},
+    "ex_mode_isolated": {
+        "en": "Sandboxed: no network, no access to your files",
+        "zh": "沙箱隔离：无网络，不能访问你的文件",
+    },
+    "ex_mode_not_isolated": {"en": "Not isolated", "zh": "未隔离"},
+    "ex_mode_not_isolated_help": {
+        "en": "Your code runs with time, memory and file limits, but it can read what your user "
+        "can read. Why: {reason}",
+        "zh": "你的代码在时间、内存和文件大小的限制下运行，但可以读取当前用户能读取的文件。原因：{reason}",
+    },
+    "ex_mode_refused": {"en": "Code cannot run here", "zh": "此处无法运行代码"},
+    "ex_mode_refused_help": {
+        "en": "This server is reachable from the network and cannot isolate code, so it runs "
+        "none. Why: {reason}",
+        "zh": "此服务器可以从网络访问，又无法隔离代码，因此不运行任何代码。原因：{reason}",
+    },
+    "ex_all_passed": {"en": "All {n} tests passed.", "zh": "全部 {n} 个测试通过。"},
+    "ex_examples_passed": {
+        "en": "All {n} examples passed. Submit to run the hidden tests too.",
+        "zh": "全部 {n} 个示例通过。提交以运行隐藏测试。",
+    },
+    "ex_some_failed": {
+        "en": "{failed} of {n} tests failed.",
+        "zh": "{n} 个测试中有 {failed} 个未通过。",
+    },
+    "ex_outcome_error": {
+        "en": "Your code raised an error.",
+        "zh": "你的代码抛出了错误。",
+    },
+    "ex_outcome_time_limit": {
+        "en": "Time limit: your code ran longer than {seconds} s (an endless loop?).",
+        "zh": "超时：你的代码运行超过了 {seconds} 秒（是否有死循环？）。",
+    },
+    "ex_outcome_memory_limit": {
+        "en": "Memory limit: your code needed more than {mb} MB.",
+        "zh": "内存超限：你的代码需要超过 {mb} MB 内存。",
+    },
+    "ex_outcome_crashed": {
+        "en": "Your code's process stopped abruptly (it was killed or crashed).",
+        "zh": "运行你代码的进程意外终止（被杀死或崩溃）。",
+    },
+    "ex_outcome_output_cut": {
+        "en": "Every test passed, but your code printed too much: the output was cut. Remove the "
+        "prints and submit again.",
+        "zh": "所有测试都通过了，但你的代码打印了太多内容，输出被截断。请删掉打印语句后再提交。",
+    },
+    "ex_outcome_refused": {
+        "en": "Not run: this server runs no code.",
+        "zh": "未运行：此服务器不运行任何代码。",
+    },
+    "ex_test_passed": {"en": "passed", "zh": "通过"},
+    "ex_test_failed": {"en": "failed", "zh": "未通过"},
+    "ex_test_error": {"en": "error", "zh": "出错"},
+    "ex_test_time_limit": {"en": "time limit", "zh": "超时"},
+    "ex_test_memory_limit": {"en": "memory limit", "zh": "内存超限"},
+    "ex_test_crashed": {"en": "process stopped", "zh": "进程终止"},
+    "ex_test_output_cut": {"en": "output cut", "zh": "输出被截断"},
+    "ex_test_not_run": {"en": "not run", "zh": "未运行"},
+    "ex_test_hidden": {"en": "hidden test", "zh": "隐藏测试"},
+    "ex_mistake": {"en": "Recognised mistake: {message}", "zh": "识别出的常见错误：{message}"},
+    "ex_printed": {"en": "What your code printed", "zh": "你的代码打印的内容"},
+    "ex_printed_cut": {
+        "en": "Cut after the first characters.",
+        "zh": "只显示了开头的部分。",
+    },
+    "ex_took": {"en": "Graded in {seconds} s.", "zh": "评分用时 {seconds} 秒。"},
+    "ex_grader_failed": {
+        "en": "The grader could not start: {reason}",
+        "zh": "评分程序无法启动：{reason}",
+    },
+    "ex_change_rating": {
+        "en": "Proposed rating: {proposed} (Good: passed at the first submit with no hint; Hard: "
+        "after failed submits or hints; Again: solution shown). Change it with 1–4.",
+        "zh": "建议评分：{proposed}（良好：第一次提交就全部通过且没看提示；困难：提交失败过或看过提示；"
+        "重来：看了参考答案）。可按 1–4 修改。",
+    },
+    "ex_gave_up": {
+        "en": "Solution shown. Saved as **{rating}**. Next review in {interval}.",
+        "zh": "已显示参考答案。记录为 **{rating}**，下次复习在 {interval} 后。",
+    },
+    "ex_gave_up_unscheduled": {
+        "en": "Solution shown ({rating}); this quiz does not change your schedule.",
+        "zh": "已显示参考答案（{rating}）；本次测验不影响复习计划。",
+    },
 }
 
 

@@ -22,6 +22,7 @@ ICONS = {
     "today": ":material/today:",
     "quiz": ":material/quiz:",
     "review": ":material/replay:",
+    "exercises": ":material/code:",
     "interview": ":material/record_voice_over:",
     "browse": ":material/menu_book:",
     "demos": ":material/science:",

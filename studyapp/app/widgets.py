@@ -284,6 +284,9 @@ def render_answer(
     if q.choices and with_options:
         st.markdown(f"**{tr('options', lang)}**")
         options_with_reasons(q, lang, range(len(q.choices)))
+    if q.code:  # a code exercise's shown solution: the same code the tests pass
+        st.markdown(f"**{tr('ex_solution', lang)}**")
+        st.code(q.code.solution, language="python")
     st.markdown(f"**{tr('answer', lang)}**")
     st.markdown(bank_text(q.answer, lang))
     st.markdown(f"**{tr('sources', lang)}**")
