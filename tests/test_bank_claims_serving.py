@@ -229,3 +229,17 @@ def test_one_outlier_squeezes_ordinary_values_into_a_few_int8_levels():
     relative_error = abs(1 * 60 / 127 - 0.5) / 0.5  # dequantized 0.472 instead of 0.5
     assert relative_error == pytest.approx(0.055, abs=0.001)
     assert absmax_int8(torch.tensor([0.5, -0.3, 60.0]))[1].item() == -1  # -0.3 and 0.5 nearly merge
+
+
+def test_linear_attention_state_equals_a_64_token_cache_at_head_size_128():
+    # serving-linear-attention-state-size: d x d state vs 2 d numbers per cached token.
+    d = 128
+    torch.manual_seed(3)
+    keys, values = torch.randn(1000, d).relu(), torch.randn(1000, d)  # phi(k) >= 0, as elu + 1
+    state = torch.zeros(d, d)
+    for k, v in zip(keys, values, strict=True):  # the recurrent update S += phi(k) v^T
+        state += torch.outer(k, v)
+    assert torch.allclose(state, keys.T @ values, rtol=1e-4, atol=1e-3)  # same as the full sum
+    assert state.numel() == d * d  # fixed, whatever the length
+    tokens = next(t for t in range(1, 1000) if 2 * d * t >= state.numel())
+    assert tokens == answer("serving-linear-attention-state-size") == 64

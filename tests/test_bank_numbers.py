@@ -221,6 +221,7 @@ COMPUTED: dict[str, Callable[[], float]] = {
     "serving-prefill-time-floor": lambda: 2 * 7e9 * 2048 / 312e12 * 1000,  # ms
     "serving-llama2-70b-kv-per-token": lambda: kv_cache_bytes(80, 8, 128, 1, 2) / 2**10,
     "serving-absmax-int8-outlier": lambda: round(127 * 0.5 / 60),
+    "serving-linear-attention-state-size": lambda: 128**2 / (2 * 128),
 }
 
 # Figures quoted from the source the question cites, with where they stand.
