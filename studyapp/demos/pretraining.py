@@ -110,4 +110,32 @@ DEMOS: list[Demo] = [
             SEED,
         ),
     ),
+    Demo(
+        id="metric-emergence",
+        title={
+            "en": "Emergence from the metric: exact match vs per-token scores",
+            "zh": "指标造成的涌现：完全匹配与逐 token 打分",
+        },
+        explanation={
+            "en": "A family of models whose per-token loss falls smoothly as a power law of size "
+            "answers multi-token questions; the same sampled answers are scored by exact match and "
+            "by the number of wrong tokens. It proves that exact match equals p^L, that it stays "
+            "near zero and then shoots up (it looks like an ability appearing), while the "
+            "wrong-token count of the very same answers shrinks by a similar factor at every step.",
+            "zh": "一族模型的逐 token 损失随规模按幂律平滑下降，用它们回答多 token 的问题；同一批采样答案分别用"
+            "完全匹配和错误 token 数打分。它证明完全匹配率等于 p^L，它先接近零然后陡然上升（看起来像一种能力"
+            "出现了），而同一批答案的错误 token 数在每一步都按相近的倍数缩小。",
+        },
+        compute="minimodels.demos.metric_emergence:run",
+        params=(
+            IntParam(
+                "answer_length",
+                {"en": "Tokens per answer L", "zh": "每个答案的 token 数 L"},
+                10,
+                5,
+                40,
+            ),
+            SEED,
+        ),
+    ),
 ]

@@ -9,7 +9,7 @@ import torch
 from minimodels.results import Check, Table
 from studyapp.demos import REGISTRY, pretraining, run_demo, source_of
 
-MINE = ["mixed-precision", "training-memory", "bits-per-character"]
+MINE = ["mixed-precision", "training-memory", "bits-per-character", "metric-emergence"]
 
 
 @pytest.fixture(scope="module")
@@ -132,4 +132,23 @@ def test_bits_per_character_chinese_counts_three_bytes_per_han_character():
     # Mostly Han characters (3 UTF-8 bytes each), some ASCII: between 1 and 3 bytes per char.
     ratio = char[cols["bits per char"]] / char[cols["bits per byte"]]
     assert 1.5 < ratio < 3
+    assert all(c.passed for c in parts if isinstance(c, Check))
+
+
+def test_metric_emergence_exact_match_is_p_to_the_l_and_jumps(results):
+    parts = parts_of(results, "metric-emergence")
+    rows = table(parts, "scored two ways").rows
+    length = REGISTRY["metric-emergence"].defaults()["answer_length"]
+    for _, p, exact, wrong in rows:
+        assert exact == pytest.approx(p**length, abs=0.04)
+        assert wrong == pytest.approx(length * (1 - p), abs=0.25)
+    exact = [row[2] for row in rows]
+    steps = [b - a for a, b in zip(exact, exact[1:], strict=False)]
+    assert exact[0] < 0.01 and exact[-1] > 0.8  # near zero, then most answers right
+    assert max(steps) > 0.2  # one decade of size adds over a fifth of the answers
+
+
+@pytest.mark.parametrize("length", [5, 40])
+def test_metric_emergence_holds_for_short_and_long_answers(length):
+    parts = run_demo(REGISTRY["metric-emergence"], {"answer_length": length, "seed": 3})
     assert all(c.passed for c in parts if isinstance(c, Check))
