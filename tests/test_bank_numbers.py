@@ -222,6 +222,15 @@ COMPUTED: dict[str, Callable[[], float]] = {
     "serving-llama2-70b-kv-per-token": lambda: kv_cache_bytes(80, 8, 128, 1, 2) / 2**10,
     "serving-absmax-int8-outlier": lambda: round(127 * 0.5 / 60),
     "serving-linear-attention-state-size": lambda: 128**2 / (2 * 128),
+    # BERT family and generation (with their context in tests/test_bank_claims_bert_family.py).
+    # Two masks filled from their marginals 0.5/0.25/0.25: mass off the real pairs, 1 - sum p^2.
+    "mlm-independence-mismatch-mass": lambda: 1 - (0.5**2 + 0.25**2 + 0.25**2),
+    # A random factorisation order: each of the other 511 tokens comes first with probability 1/2.
+    "xlnet-average-visible-context": lambda: 511 / 2,
+    # Metropolis-Hastings: min(1, pi(x') g(x|x') / (pi(x) g(x'|x))).
+    "cgmh-delete-acceptance": lambda: min(1.0, 6e-6 * 0.25 / (2e-6 * 1.0)),
+    # A row of the 128 x 128 similarity matrix, minus the masked diagonal and the one positive.
+    "simbert-in-batch-negatives": lambda: 128 - 1 - 1,
 }
 
 # Figures quoted from the source the question cites, with where they stand.
@@ -232,6 +241,7 @@ QUOTED: dict[str, tuple[float, str]] = {
         " (Section 2.2) + 50,000 merges (openai/gpt-2 vocab.bpe) + <|endoftext|>",
     ),
     "bert-uncased-vocab-size": (30522, "bert-base-uncased vocab.txt / BertConfig vocab_size"),
+    "t5-pegasus-summary-share": (10, "ZhuiyiTechnology/t5-pegasus README: about n/4 of n = 40"),
 }
 
 

@@ -1,5 +1,65 @@
 """Demos for the BERT family, tokenization and generation methods (CGMH, SimBERT, PEGASUS, in-context learning)."""
 
-from studyapp.demos import Demo
+from studyapp.demos import Demo, FloatParam, IntParam, TextParam
 
-DEMOS: list[Demo] = []
+SEED = IntParam("seed", {"en": "Random seed", "zh": "随机种子"}, 0, 0, 10_000)
+
+DEMOS: list[Demo] = [
+    Demo(
+        id="mlm-independence",
+        title={
+            "en": "Two masks, predicted independently",
+            "zh": "两个掩码，各自独立预测",
+        },
+        explanation={
+            "en": "Masks both words of a two-word city in 'she moved to [MASK] [MASK]' and trains the "
+            "two masked positions with the masked-LM loss. They learn their marginals, so filling both "
+            "at once samples from the product and gives 1 − Σ pᵢ² of the probability to cities that do "
+            "not exist ('new angeles'); the left-to-right factorisation p(w₁)·p(w₂|w₁) gives them none.",
+            "zh": "把 “she moved to [MASK] [MASK]” 中两个词组成的城市名都遮住，用掩码语言模型损失训练这两个"
+            "被遮位置。它们学到的是各自的边缘分布，一次同时填两个就是从乘积中采样，会把 1 − Σ pᵢ² 的概率"
+            "分给并不存在的城市（“new angeles”）；从左到右的分解 p(w₁)·p(w₂|w₁) 则一点也不给。",
+        },
+        compute="minimodels.demos.mlm_independence:run",
+        params=(
+            FloatParam(
+                "new_york_share",
+                {"en": "Share of 'new york' in the corpus", "zh": "语料中 “new york” 的占比"},
+                0.5,
+                0.2,
+                0.8,
+                0.05,
+            ),
+            IntParam("steps", {"en": "Training steps", "zh": "训练步数"}, 300, 100, 1000, 50),
+            SEED,
+        ),
+    ),
+    Demo(
+        id="cgmh-keywords",
+        title={
+            "en": "CGMH: a sentence around your keywords by Metropolis-Hastings",
+            "zh": "CGMH：用 Metropolis-Hastings 围绕关键词生成句子",
+        },
+        explanation={
+            "en": "Starts from the keywords alone and edits the sentence word by word: replace, insert or "
+            "delete, each proposal accepted with the Metropolis-Hastings rate for the target "
+            "p_LM(x)·[every keyword present] (a word bigram LM on a small corpus). Keywords are never "
+            "lost, the log-probability climbs, and on a tiny vocabulary the chain's visit counts match "
+            "the exactly enumerated target.",
+            "zh": "从只有关键词的句子出发，逐词编辑：替换、插入或删除，每个提议按 Metropolis-Hastings 接受率"
+            "决定取舍，目标分布是 p_LM(x)·[关键词全部出现]（在小语料上统计的词级二元语言模型）。关键词从不"
+            "丢失，对数概率一路上升；在极小词表上，链的访问频率与精确枚举的目标分布一致。",
+        },
+        compute="minimodels.demos.cgmh_keywords:run",
+        params=(
+            TextParam(
+                "keywords",
+                {"en": "Keywords (words of the corpus)", "zh": "关键词（须为语料中的词）"},
+                "dog park",
+                max_chars=40,
+            ),
+            IntParam("steps", {"en": "MH steps", "zh": "MH 步数"}, 300, 50, 2000, 50),
+            SEED,
+        ),
+    ),
+]
