@@ -265,8 +265,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "很接近：与答案相差不到 1%，但不精确。",
     },
     "change_rating": {
-        "en": "Proposed rating: {proposed}. A lucky guess, or a near miss? Change it with 1–4.",
-        "zh": "建议评分：{proposed}。是蒙对的，还是差一点？可按 1–4 修改。",
+        "en": "Proposed rating: {proposed}. A lucky guess, or a near miss? Change it.",
+        "zh": "建议评分：{proposed}。是蒙对的，还是差一点？可以修改。",
+    },
+    "rating_keys": {
+        "en": "Keys: 1–4 rate, Enter keeps the proposed rating.",
+        "zh": "快捷键：按 1–4 评分，按 Enter 保留建议评分。",
     },
     "all_topics": {"en": "all topics", "zh": "全部主题"},
     "studying": {"en": "Studying: {what}", "zh": "学习范围：{what}"},
@@ -335,8 +339,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "讲到了 {n} 个要点中的 {k} 个。",
     },
     "interview_rate": {
-        "en": "How did it go? The proposed rating follows your ticks; 1–4 change it, Enter keeps it.",
-        "zh": "答得怎么样？建议评分取决于勾选的要点；按 1–4 修改，按 Enter 保留。",
+        "en": "How did it go? The proposed rating follows your ticks; change it if you disagree.",
+        "zh": "答得怎么样？建议评分取决于勾选的要点；不同意可以修改。",
     },
     "interview_done": {
         "en": "Interview finished: {k} of {n} key points covered in {time}.",

@@ -33,36 +33,37 @@ if len(asked) > search.MAX_QUERY_CHARS:
 query = st.text_input(
     tr("search", lang), key="q_search", bind="query-params", max_chars=search.MAX_QUERY_CHARS
 )
-cols = st.columns(5)
-any_ = tr("choose", lang)
-topics = cols[0].multiselect(
-    tr("topic", lang),
+# One wrapping row of compact filters, named by their placeholders: two a line on a phone.
+filters = st.container(horizontal=True, gap="small")
+
+
+def pick(name: str, options, key: str, format_func=str) -> list:
+    return filters.multiselect(
+        tr(name, lang),
+        options,
+        format_func=format_func,
+        placeholder=tr("filter_any", lang, name=tr(name, lang)),
+        label_visibility="collapsed",
+        key=key,
+        width=160,
+    )
+
+
+topics = pick(
+    "topic",
     sorted({q.topic for q in questions.values()}),
-    format_func=lambda t: widgets.topic_label(t, lang),
-    placeholder=any_,
+    "browse_topics",
+    lambda t: widgets.topic_label(t, lang),
 )
-types = cols[1].multiselect(
-    tr("type", lang),
+types = pick(
+    "type",
     sorted({q.type for q in questions.values()}),
-    format_func=lambda t: widgets.type_label(t, lang),
-    placeholder=any_,
+    "browse_types",
+    lambda t: widgets.type_label(t, lang),
 )
-levels = cols[2].multiselect(
-    tr("difficulty", lang),
-    [1, 2, 3],
-    format_func=lambda d: widgets.difficulty_label(d, lang),
-    placeholder=any_,
-)
-tags = cols[3].multiselect(
-    tr("tag", lang), sorted({t for q in questions.values() for t in q.tags}), placeholder=any_
-)
-status = cols[4].multiselect(
-    tr("filter_status", lang),
-    STATUSES,
-    format_func=lambda s: tr(f"status_{s}", lang),
-    placeholder=any_,
-    key="browse_status",
-)
+levels = pick("difficulty", [1, 2, 3], "browse_levels", lambda d: widgets.difficulty_label(d, lang))
+tags = pick("tag", sorted({t for q in questions.values() for t in q.tags}), "browse_tags")
+status = pick("filter_status", STATUSES, "browse_status", lambda s: tr(f"status_{s}", lang))
 
 found = filter_questions(questions, "", set(topics), set(types), set(levels), set(tags))
 if query.strip():
