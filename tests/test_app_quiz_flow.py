@@ -165,3 +165,16 @@ def test_a_quiz_can_be_ended_half_way_and_a_topic_link_then_starts_another(env):
         assert store.study_setting(1, "quiz") is None
     at = open_app("quiz", topic="sizes")
     assert at.multiselect(key="quiz_topics").value == ["sizes"]
+
+
+def test_key_hints_sit_in_containers_that_touch_screens_hide(env):
+    at = start(open_app("quiz"), types=["choice"])
+    pick(at, "The encoder")
+    click(at, "Check answer")
+    texts = [c.value for c in at.caption]
+    assert "Keys: 1–4 rate, Enter keeps the proposed rating." in texts
+    assert not any("1–4" in t for t in texts if t.startswith("Proposed rating"))
+    # The CSS that hides them where there is no keyboard ships with the card.
+    assert any(
+        '[class*="st-key-keyhint-"] { display: none; }' in h.proto.body for h in at.get("html")
+    )

@@ -403,6 +403,8 @@ def _graded(
         next_label, key=f"{key}-next", type="primary", width="stretch", shortcut="Enter"
     ):
         return True
+    with bar:
+        key_help(tr("rating_keys", lang), key)
     if undo_button(lang, f"{key}-undo"):
         take_back(state)
         st.rerun()

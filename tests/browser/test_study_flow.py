@@ -165,7 +165,10 @@ def test_pages_in_chinese_and_on_a_phone(app, browser):
         qid="long-answer",
     )
     for name, size, lang in (("desktop", (1280, 900), "zh"), ("phone", (390, 844), "en")):
-        context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+        phone = name == "phone"
+        context = browser.new_context(
+            viewport={"width": size[0], "height": size[1]}, has_touch=phone, is_mobile=phone
+        )
         page = context.new_page()
         for path in ("review", "interview"):
             page.goto(f"{app.url}/{path}?lang={lang}")
@@ -187,6 +190,11 @@ def test_pages_in_chinese_and_on_a_phone(app, browser):
         wait_idle(page)
         bar = page.locator('[class*="st-key-ratingbar-"]')
         expect(bar).to_be_in_viewport()  # the rating buttons are reachable without scrolling
+        hint = page.locator('[class*="st-key-keyhint-"]').first
+        if phone:  # no keyboard hints on a touch screen
+            expect(hint).to_be_hidden()
+        else:
+            expect(hint).to_be_visible()
         # The window as the learner sees it (a full-page capture would not show the sticky bar).
         page.screenshot(path=str(ARTIFACTS / f"question-graded-{lang}-{name}.png"))
         context.close()

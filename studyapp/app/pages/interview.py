@@ -9,6 +9,7 @@ import time
 import streamlit as st
 
 from studyapp.app import widgets
+from studyapp.app.answer import key_help
 from studyapp.app.demo_switch import demo_switch
 from studyapp.app.i18n import tr
 from studyapp.progress.grading import (
@@ -180,6 +181,8 @@ if not session.finished:
         shortcut="Enter",
     ):
         chosen = proposed
+    with bar:
+        key_help(tr("rating_keys", lang), f"interview-{session.position}")
     if chosen is not None:
         if session.reschedule:
             db.record_review(
