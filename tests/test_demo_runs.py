@@ -251,3 +251,19 @@ def test_a_demo_under_a_question_also_waits_for_run(env):
     at.toggle(key="demo-on-sample-question").set_value(True).run()
     assert not at.exception
     assert any("Press Run" in i.value for i in at.info) and env.calls == []
+
+
+def test_another_demo_shows_none_of_the_training_ones_widgets(env):
+    at = open_demo("gpt-train")
+    run_button(at).click().run()
+    env.wait_started("gpt-train")
+    at.run()
+    assert at.get("progress")
+    at.selectbox(key="demo_pick").set_value("mlm-loss").run()
+    assert not at.exception
+    assert not at.get("progress") and not at.get("vega_lite_chart")  # gpt-train's are gone
+    assert any("equals the mean over selected positions" in s.value for s in at.success)
+    assert not [w for w in at.slider if w.key and w.key.startswith("demos-gpt-train")]
+    at.selectbox(key="demo_pick").set_value("bert-fill-mask").run()
+    assert any("Press Run" in i.value for i in at.info) and not at.get("progress")
+    assert [c[0] for c in env.calls] == ["gpt-train"]  # still the one run, still training
