@@ -176,3 +176,14 @@ def test_a_recall_card_takes_two_keys_as_in_anki(env):
     click(at, "Good ·")
     assert reviews(env) == [("gpt-causal", 3, None)]
     assert not any(" · " in b.label for b in at.button)  # moved on: no rating buttons left
+
+
+def test_undo_of_the_previous_card_also_while_the_next_one_is_revealed(env):
+    at = open_app("review")
+    at.multiselect(key="review_topics_1").select("gpt").select("attention").run()
+    first = shown_question(at)
+    click(at, "Show answer")
+    click(at, "Easy ·")
+    click(at, "Show answer")  # the next card, revealed but not rated
+    click(at, "Undo this answer")
+    assert reviews(env) == [] and shown_question(at) == first

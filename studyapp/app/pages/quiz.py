@@ -121,7 +121,7 @@ if not session.finished:
         save()
         st.rerun()
     card = session.cards.setdefault(str(session.position), {})
-    if card.get("stage", "ask") == "ask":
+    if card.get("stage", "ask") != "done":  # the card has its own undo once answered
         undo_last()
     last = session.position + 1 == len(session.question_ids)
     answered = answer_card(

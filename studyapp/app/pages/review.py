@@ -178,7 +178,7 @@ if current is None:
 q = report.questions[current["qid"]]
 st.caption(f"{widgets.literal(widgets.topic_label(q.topic, lang))} · {tr(current['kind'], lang)}")
 card_state = state.setdefault(current["key"], {})
-if card_state.get("stage", "ask") == "ask":
+if card_state.get("stage", "ask") != "done":  # the card has its own undo once answered
     undo_last()
 answered = answer_card(
     q,
