@@ -209,3 +209,11 @@ def test_canonical_tokenization_is_a_lower_bound():
     marginal = canonical + p[a] * p[b] * p["eot"]  # both token sequences that spell "ab"
     assert marginal > canonical
     assert -math.log2(canonical) > -math.log2(marginal)  # the canonical score overstates the bits
+
+
+def test_critical_batch_size_grows_as_the_loss_falls():
+    def critical(loss):  # Kaplan et al. Eq. 1.4, in millions of tokens
+        return 2e8 / loss ** (1 / 0.21) / 1e6
+
+    assert [round(critical(loss), 2) for loss in (4, 3, 2)] == [0.27, 1.07, 7.37]
+    assert critical(0.87 * 3) / critical(3) == pytest.approx(2, rel=0.05)  # 13 % lower loss
