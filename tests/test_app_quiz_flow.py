@@ -178,3 +178,18 @@ def test_key_hints_sit_in_containers_that_touch_screens_hide(env):
     assert any(
         '[class*="st-key-keyhint-"] { display: none; }' in h.proto.body for h in at.get("html")
     )
+
+
+def test_undo_while_the_next_card_is_revealed_asks_both_again_in_order(env):
+    at = start(open_app("quiz"), types=["recall"], topics=["gpt", "attention"])
+    first = shown_question(at)
+    click(at, "Show answer")
+    click(at, "Hard ·")
+    second = shown_question(at)
+    click(at, "Show answer")
+    click(at, "Undo this answer")
+    assert shown_question(at) == first and reviews(env) == []
+    click(at, "Show answer")
+    click(at, "Good ·")
+    assert shown_question(at) == second
+    assert any(b.label == "Show answer" for b in at.button)  # asked afresh, not left revealed

@@ -42,6 +42,7 @@ def undo_last() -> None:
     """Undo the previous answer (Z): its review is taken back and its question asked again."""
     if session.position and session.outcomes and undo_button(lang, "quiz-undo-last"):
         previous = session.cards.get(str(session.position - 1), {})
+        session.cards.pop(str(session.position), None)  # the card on screen starts over later
         session.step_back()
         take_back(previous)
         session.cards[str(session.position)] = previous
