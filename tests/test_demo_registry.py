@@ -71,3 +71,27 @@ def test_cli_runs_a_demo_and_reports_its_checks():
     assert "[PASS] cross_entropy with ignore_index=-100 equals the mean" in result.stdout
     bad = subprocess.run([*cmd[:-1], "p=7"], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert bad.returncode == 2 and "p must be between 0.05 and 0.9, got 7" in bad.stderr
+
+
+def test_table_headers_and_check_texts_are_labels_in_both_languages():
+    """A header with a word in it is a bilingual label (param-count showed `count_params_meta`
+    to Chinese readers); plain strings are kept for symbols such as "T" or "log|det|"."""
+    import re
+
+    from minimodels.results import Check, Table
+    from studyapp.demos import run_demo
+
+    for demo in REGISTRY.values():
+        if demo.trains:  # tests/demos/test_training_demos.py trains those
+            continue
+        for part in run_demo(demo):
+            texts = []
+            if isinstance(part, Table):
+                texts = [*part.columns, part.title]
+            elif isinstance(part, Check):
+                texts = [part.claim]
+            for text in texts:
+                if isinstance(text, dict):
+                    assert text.get("en", "").strip() and text.get("zh", "").strip(), demo.id
+                else:
+                    assert not re.search(r"[A-Za-z]{3,}", text), (demo.id, text)
