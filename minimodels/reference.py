@@ -23,6 +23,7 @@ from minimodels.gpt import GPTConfig
 from minimodels.lora import LoRALinear
 from minimodels.masking import IGNORE_INDEX, mask_tokens
 from minimodels.params import count_params
+from minimodels.positions import alibi_slopes
 from minimodels.tokenizers import WordPieceTokenizer, _merge
 
 
@@ -283,3 +284,50 @@ def bert_masking_categories(args: dict, got) -> tuple[dict, dict, str | None]:
 def pack_pair(a: list[int], b: list[int], cls_id: int, sep_id: int) -> tuple[Tensor, Tensor]:
     """[CLS] A [SEP] B [SEP] and its segment ids, by minimodels.masking.pack_pair."""
     return masking.pack_pair(torch.tensor(a), torch.tensor(b), cls_id, sep_id)
+
+
+def nsp_pairs(documents: list[list[list[int]]], n_pairs: int, seed: int) -> list[list]:
+    """minimodels.masking.nsp_pairs on plain lists: [A, B, label], label 0 = B follows A."""
+    docs = [[torch.tensor(segment) for segment in doc] for doc in documents]
+    generator = torch.Generator().manual_seed(seed)
+    pairs = masking.nsp_pairs(docs, n_pairs, generator=generator)
+    return [[a.tolist(), b.tolist(), label] for a, b, label in pairs]
+
+
+def nsp_categories(args: dict, got) -> tuple[dict, dict, str | None]:
+    """For the `proportions` check of nsp_pairs: the share of IsNext pairs, and the rules.
+
+    Every A must be a segment with a successor in its document; a label-0 pair's B is that
+    successor; a label-1 pair's B comes from another document. Segments are distinct lists.
+    """
+    where = {
+        tuple(segment): (d, i)
+        for d, doc in enumerate(args["documents"])
+        for i, segment in enumerate(doc)
+    }
+    if len(got) != args["n_pairs"]:
+        return {}, {}, f"{len(got)} pairs, expected {args['n_pairs']}"
+    is_next = 0
+    for a, b, label in got:
+        if tuple(a) not in where or tuple(b) not in where:
+            return {}, {}, f"pair ({a}, {b}): not segments of the documents"
+        (da, ia), (db, ib) = where[tuple(a)], where[tuple(b)]
+        if ia == len(args["documents"][da]) - 1:
+            return {}, {}, f"A = {a} is the last segment of its document: it has no next segment"
+        if label == 0 and (db, ib) != (da, ia + 1):
+            return {}, {}, f"label 0 (IsNext) but B = {b} does not follow A = {a}"
+        if label == 1 and db == da:
+            return {}, {}, f"label 1 (NotNext) but B = {b} comes from A's own document"
+        if label not in (0, 1):
+            return {}, {}, f"label {label!r}: use 0 (IsNext) or 1 (NotNext)"
+        is_next += label == 0
+    return {"is_next": is_next}, {"is_next": len(got)}, None
+
+
+def alibi_bias(n_heads: int, t: int) -> Tensor:
+    """Causal ALiBi bias (n_heads, t, t): -m_h (i - j) for key j <= query i, -inf after it."""
+    slopes = torch.tensor(alibi_slopes(n_heads), dtype=torch.float64)  # (H,)
+    pos = torch.arange(t, dtype=torch.float64)
+    distance = pos[:, None] - pos[None, :]  # (t, t): i - j
+    bias = -slopes[:, None, None] * distance  # (H, t, t)
+    return bias.masked_fill(~causal_mask(t), float("-inf"))

@@ -391,7 +391,7 @@ def compare(got, want, compare_opts: dict, where: str = "output") -> str | None:
             g, w, rtol=compare_opts["rtol"], atol=compare_opts["atol"], equal_nan=True
         )
         if not close.all():
-            diff = (g - w).abs().nan_to_num(nan=math.inf)
+            diff = (g - w).abs().nan_to_num(nan=math.inf, posinf=math.inf)[~close]  # -inf = -inf
             first = tuple(int(i) for i in (~close).nonzero()[0])
             return (
                 f"{where}: {int((~close).sum())}/{w.numel()} elements differ (max |diff| "
