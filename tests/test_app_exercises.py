@@ -294,3 +294,23 @@ print(json.dumps([[s.value for s in at.success], "torch" in sys.modules]))
     successes, torch_loaded = json.loads(done.stdout.strip().splitlines()[-1])
     assert successes == ["All 2 examples passed. Submit to run the hidden tests too."]
     assert torch_loaded is False
+
+
+def test_a_quiz_asks_the_exercise_and_moves_on_after_a_pass(db, bank, monkeypatch):
+    monkeypatch.setitem(sys.modules, "code_editor", None)  # type into the plain text box
+    exercise_view._editor_component.clear()
+    try:
+        at = open_exercise()
+        at.switch_page("pages/quiz.py").run()
+        at.multiselect(key="quiz_types").select("code").run()
+        at.button(key="quiz_start").click().run()
+        assert not at.exception, at.exception
+        key = f"quiz-0-{QID}"
+        at.text_area[0].input(bank.code.solution).run()
+        at.button(key=f"{key}-submit").click().run()
+        assert reviews(db) == [(QID, "code", int(Rating.Good), True)]
+        at.button(key=f"{key}-next").click().run()
+        assert not at.exception, at.exception
+        assert any("Quiz finished: 1 of 1" in s for s in texts(at.subheader))
+    finally:
+        exercise_view._editor_component.clear()
