@@ -124,3 +124,14 @@ def test_mixtral_gate_is_a_softmax_over_the_top_two():
     assert torch.softmax(logits, -1)[0, :2].sum() < 1
     for text in answer_texts("llm-arch-moe-gating-weights"):
         assert "0.73" in text and "0.27" in text
+
+
+def test_fine_grained_experts_multiply_the_combinations():
+    assert math.comb(16, 2) == 120
+    assert math.comb(64, 8) == 4_426_165_368
+    # Same parameters and FLOPs: 4x the experts at 1/4 the hidden size, 4x as many active.
+    hidden, d = 4096, 1024
+    assert 16 * 2 * d * hidden == 64 * 2 * d * (hidden // 4)
+    assert 2 * 2 * d * hidden == 8 * 2 * d * (hidden // 4)
+    for text in answer_texts("llm-arch-moe-fine-grained-shared"):
+        assert "4{,}426{,}165{,}368" in text and "= 120" in text
