@@ -62,4 +62,27 @@ DEMOS: list[Demo] = [
             SEED,
         ),
     ),
+    Demo(
+        id="in-context-learning",
+        title={
+            "en": "In-context learning: a tiny GPT answers from the examples in its prompt",
+            "zh": "上下文学习：小 GPT 根据提示里的示例作答",
+        },
+        explanation={
+            "en": "Trains a one-layer GPT on sequences that each carry a fresh random dictionary, "
+            "shown as examples ('key 3 has value 5') interleaved with queries ('value of key 1?'). "
+            "Then, with frozen weights and dictionaries it has never seen, it answers queries whose "
+            "key the prompt showed almost always, and the others at chance (1 in 8): the task is "
+            "taken from the demonstrations in the input, with no gradient step.",
+            "zh": "训练一个单层 GPT：每条序列都带一个全新的随机字典，以示例（“键 3 的值是 5”）和查询"
+            "（“键 1 的值是？”）交替给出。之后冻结权重、换成从没见过的字典：提示里出现过的键几乎总能"
+            "答对，没出现过的只有随机水平（八分之一）。任务来自输入中的示例，没有任何梯度更新。",
+        },
+        compute="minimodels.demos.in_context_learning:run",
+        params=(
+            IntParam("steps", {"en": "Training steps", "zh": "训练步数"}, 400, 100, 1000, 50),
+            SEED,
+        ),
+        trains=True,
+    ),
 ]

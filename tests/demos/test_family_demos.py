@@ -6,13 +6,14 @@ import math
 import random
 
 import pytest
+import torch
 
 from minimodels.cgmh import BigramLM, log_target, mh_step
-from minimodels.demos import cgmh_keywords, mlm_independence
+from minimodels.demos import cgmh_keywords, in_context_learning, mlm_independence
 from minimodels.results import Check, Metric, Table
 from studyapp.demos import REGISTRY, family, run_demo
 
-IDS = ["mlm-independence", "cgmh-keywords"]
+IDS = ["mlm-independence", "cgmh-keywords", "in-context-learning"]
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +106,21 @@ def test_cgmh_chain_samples_the_exact_target():
         visits[" ".join(words)] += 1
     wrong_gap = 0.5 * sum(abs(visits[s] / 60_000 - w / total) for s, w in weights.items())
     assert wrong_gap > 2 * gap
+
+
+def test_in_context_learning_answers_from_the_prompt(results):
+    """Frozen weights, new dictionaries: the queried key in the prompt makes the answer right;
+    without it the model is at chance, so the answer cannot have come from the weights."""
+    parts = results["in-context-learning"]
+    assert metric(parts, "accuracy when the prompt shows the key") > 0.8
+    assert abs(metric(parts, "accuracy when it does not (chance 0.125)") - 0.125) < 0.07
+
+
+def test_in_context_learning_marks_which_queries_were_shown():
+    """make_batch's 'shown' flag is exactly 'an earlier or the same-step example had that key'."""
+    g = torch.Generator().manual_seed(0)
+    tokens, answers, shown = in_context_learning.make_batch(50, 6, g)
+    for seq, flags in zip(tokens.tolist(), shown.tolist(), strict=True):
+        example_keys = [(t - in_context_learning.PAIR) // 8 for t in seq[0::2]]
+        asked = [t - in_context_learning.QUERY for t in seq[1::2]]
+        assert flags == [asked[i] in example_keys[: i + 1] for i in range(6)]
