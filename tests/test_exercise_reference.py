@@ -1,0 +1,86 @@
+"""The exercises' reference wrappers agree with the live code learners read elsewhere.
+
+The sampling filters are compared with `minimodels.gpt.sample_next` draw for draw, the cached
+attention step with full causal attention, and the `proportions` categorisers are checked to pass
+the reference's own draws and to name a broken rule.
+"""
+
+import torch
+
+from minimodels import reference as ref
+from minimodels.gpt import sample_next
+
+
+def draws(probs: torch.Tensor, seed: int) -> torch.Tensor:
+    return torch.multinomial(probs, 1, generator=torch.Generator().manual_seed(seed))
+
+
+def test_filters_and_temperature_draw_exactly_what_sample_next_draws():
+    logits = torch.randn(6, 50, generator=torch.Generator().manual_seed(0)) * 3
+    for seed in range(20):
+        for kwargs in ({"top_k": 7}, {"top_p": 0.8}):
+            filtered = (
+                ref.top_k_filter(logits / 0.7, 7)
+                if "top_k" in kwargs
+                else ref.top_p_filter(logits / 0.7, 0.8)
+            )
+            want = sample_next(logits, 0.7, generator=torch.Generator().manual_seed(seed), **kwargs)
+            assert torch.equal(draws(torch.softmax(filtered, -1), seed), want)
+        want = sample_next(logits, 0.7, generator=torch.Generator().manual_seed(seed))
+        assert torch.equal(draws(ref.temperature_probs(logits, 0.7), seed), want)
+    assert torch.equal(
+        ref.temperature_probs(logits, 0).argmax(-1, keepdim=True), sample_next(logits, 0)
+    )
+
+
+def test_top_p_keeps_the_token_that_crosses_p():
+    logits = torch.tensor([[0.1, 0.6, 0.3]]).log()
+    kept = ref.top_p_filter(logits, 0.7).isfinite()
+    assert kept.tolist() == [[False, True, True]]  # 0.6 < 0.7, so 0.3 is kept too
+
+
+def test_a_cached_step_equals_the_last_rows_of_full_causal_attention():
+    g = torch.Generator().manual_seed(1)
+    q, k, v = (torch.randn(2, 9, 4, generator=g, dtype=torch.float64) for _ in range(3))
+    full = ref.causal_attention(q, k, v)
+    out, keys, values = ref.cached_attention(q[:, 6:], k[:, 6:], v[:, 6:], k[:, :6], v[:, :6])
+    torch.testing.assert_close(out, full[:, 6:], rtol=1e-12, atol=1e-12)
+    assert torch.equal(keys, k) and torch.equal(values, v)
+
+
+def test_the_bert_masking_categoriser_passes_the_reference_and_names_broken_rules():
+    ids = torch.randint(0, 20, (64, 128), generator=torch.Generator().manual_seed(0))
+    args = {"input_ids": ids, "mask_id": 3, "special_ids": [0, 1, 2, 3], "vocab_size": 20}
+    inputs, labels = ref.bert_mask_tokens(**args, seed=0)
+    counts, totals, broken = ref.bert_masking_categories(args, (inputs, labels))
+    assert broken is None
+    assert abs(counts["selected"] / totals["selected"] - 0.15) < 0.02
+    assert abs(counts["masked"] / totals["masked"] - 0.8) < 0.05
+    assert counts["masked"] + counts["random"] + counts["kept"] == totals["masked"]
+    everywhere = torch.where(torch.isin(ids, torch.tensor([0, 1, 2, 3])), -100, ids)
+    assert ref.bert_masking_categories(args, (inputs, everywhere))[2] is None  # shares catch it
+    special_label = labels.clone()
+    special_label[ids == 1] = 1
+    assert "special token" in ref.bert_masking_categories(args, (inputs, special_label))[2]
+
+
+def test_the_nsp_categoriser_passes_the_reference_and_names_broken_rules():
+    documents = [[[1, 2], [3], [4, 5]], [[6], [7, 8]]]
+    pairs = ref.nsp_pairs(documents, 500, seed=0)
+    counts, totals, broken = ref.nsp_categories({"documents": documents, "n_pairs": 500}, pairs)
+    assert broken is None and abs(counts["is_next"] / totals["is_next"] - 0.5) < 0.1
+    args = {"documents": documents, "n_pairs": 1}
+    assert "does not follow" in ref.nsp_categories(args, [[[1, 2], [4, 5], 0]])[2]
+    assert "own document" in ref.nsp_categories(args, [[[1, 2], [4, 5], 1]])[2]
+    assert "no next segment" in ref.nsp_categories(args, [[[4, 5], [6], 1]])[2]
+
+
+def test_parameter_counts_match_the_published_configurations():
+    assert ref.gpt2_param_count(50257, 1024, 12, 768) == 124_439_808
+    assert ref.bert_param_count(30522, 512, 12, 768, 3072) == 109_482_240
+
+
+def test_alibi_bias_uses_the_papers_slopes():
+    bias = ref.alibi_bias(8, 4)
+    assert bias[:, 1, 0].tolist() == [-(2.0**-k) for k in range(1, 9)]
+    assert bias[:, 0, 1].isneginf().all()
