@@ -1,4 +1,5 @@
-"""Demos for modern decoder-only architecture and positions (RMSNorm, SwiGLU, RoPE, ALiBi, MoE)."""
+"""Demos for modern decoder-only architecture and positions: RoPE (relative scores, context
+extension), sinusoidal shifts, RMSNorm vs LayerNorm vs BatchNorm, mixture-of-experts routing."""
 
 from studyapp.demos import Demo, FloatParam, IntParam
 
