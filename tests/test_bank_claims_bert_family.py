@@ -77,3 +77,22 @@ def test_the_bigram_lm_is_a_distribution():
     for prev in ["<s>", "a", "b", "c"]:
         total = sum(math.exp(lm.log_p(prev, w)) for w in [*lm.vocab, "</s>"])
         assert total == pytest.approx(1.0)
+
+
+def test_wordpiece_first_merge_score():
+    """wordpiece-merge-score-example: counts every adjacent pair of the split words and applies
+    freq(pair) / (freq(first) * freq(second)); the best is (##g, ##s) at 0.05, while BPE's most
+    frequent pair is (##u, ##g)."""
+    words = {"hug": 10, "pug": 5, "pun": 12, "bun": 4, "hugs": 5}
+    pieces, pairs = {}, {}
+    for word, n in words.items():
+        split = [word[0]] + ["##" + c for c in word[1:]]
+        for p in split:
+            pieces[p] = pieces.get(p, 0) + n
+        for a, b in zip(split, split[1:], strict=False):
+            pairs[a, b] = pairs.get((a, b), 0) + n
+    scores = {pair: n / (pieces[pair[0]] * pieces[pair[1]]) for pair, n in pairs.items()}
+    best = max(scores, key=scores.get)
+    assert best == ("##g", "##s") and scores[best] == pytest.approx(0.05)
+    assert max(pairs, key=pairs.get) == ("##u", "##g")
+    assert scores["##u", "##g"] == pytest.approx(1 / 36)

@@ -231,6 +231,8 @@ COMPUTED: dict[str, Callable[[], float]] = {
     "cgmh-delete-acceptance": lambda: min(1.0, 6e-6 * 0.25 / (2e-6 * 1.0)),
     # A row of the 128 x 128 similarity matrix, minus the masked diagonal and the one positive.
     "simbert-in-batch-negatives": lambda: 128 - 1 - 1,
+    # WordPiece's first merge on hug/pug/pun/bun/hugs: (##g, ##s), 5 / (20 * 5).
+    "wordpiece-merge-score-example": lambda: 5 / (20 * 5),
 }
 
 # Figures quoted from the source the question cites, with where they stand.
@@ -242,6 +244,10 @@ QUOTED: dict[str, tuple[float, str]] = {
     ),
     "bert-uncased-vocab-size": (30522, "bert-base-uncased vocab.txt / BertConfig vocab_size"),
     "t5-pegasus-summary-share": (10, "ZhuiyiTechnology/t5-pegasus README: about n/4 of n = 40"),
+    "scibert-vocabulary-overlap": (
+        42,
+        "SciBERT, Section 2: token overlap of BaseVocab and SciVocab",
+    ),
 }
 
 
