@@ -84,3 +84,23 @@ def test_alibi_bias_uses_the_papers_slopes():
     bias = ref.alibi_bias(8, 4)
     assert bias[:, 1, 0].tolist() == [-(2.0**-k) for k in range(1, 9)]
     assert bias[:, 0, 1].isneginf().all()
+
+
+def test_softmax_is_unchanged_by_each_rows_maximum_and_the_naive_formula_breaks():
+    x = torch.tensor([[1000.0, 1001.0, 1002.0], [-1000.0, -1001.0, -1002.0]], dtype=torch.float64)
+    shifted = x - x.amax(-1, keepdim=True)
+    stable = shifted.exp() / shifted.exp().sum(-1, keepdim=True)
+    torch.testing.assert_close(stable, ref.softmax(x), rtol=1e-15, atol=0)
+    torch.testing.assert_close(stable[0], stable[1].flip(0), rtol=1e-15, atol=0)
+    naive = x.exp() / x.exp().sum(-1, keepdim=True)
+    assert naive.isnan().all()  # inf / inf in the first row, 0 / 0 in the second
+
+
+def test_cross_entropy_is_logsumexp_minus_the_target_logit_even_for_huge_scores():
+    logits = torch.tensor([[1000.0, 0.0, -1000.0], [0.0, 2000.0, 10.0]], dtype=torch.float64)
+    targets = torch.tensor([2, 1])
+    by_hand = (logits.logsumexp(-1) - logits[[0, 1], targets]).mean()
+    torch.testing.assert_close(ref.cross_entropy(logits, targets), by_hand, rtol=1e-15, atol=0)
+    assert by_hand.item() == 1000.0  # -log p = 2000 for the first row, 0 for the second
+    via_softmax = -(logits.exp() / logits.exp().sum(-1, keepdim=True))[[0, 1], targets].log()
+    assert not via_softmax.isfinite().all()
