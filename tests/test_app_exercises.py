@@ -205,7 +205,12 @@ def test_exercises_page_lists_each_exercise_with_its_status(db, bank):
     at.switch_page("pages/exercises.py").run()
     assert not at.exception, at.exception
     assert "0 of 1 solved, 0 tried." in texts(at.caption)
-    assert any("not tried yet" in m for m in texts(at.markdown))
+    assert any("not tried yet" in c for c in texts(at.caption))
+    [link] = [e for e in at.get("page_link") if e.proto.page == "question"]
+    assert link.proto.label == (
+        "Implement `causal_attention(q, k, v)`: single-head scaled dot-product attention with a "
+        "causal mask."
+    )  # the first sentence, not the whole statement
     with ProgressStore(db) as store:
         store.record_attempt(1, QID, action="submit", code="", status="failed", tests=[])
     at.run()

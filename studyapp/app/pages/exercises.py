@@ -6,6 +6,7 @@ import streamlit as st
 from studyapp.app import widgets
 from studyapp.app.exercise_view import sandbox_badge
 from studyapp.app.i18n import tr
+from studyapp.bank import search
 
 lang = widgets.language()
 report = widgets.bank(lang)
@@ -37,13 +38,11 @@ for q in exercises:
         topic = q.topic
         st.subheader(widgets.literal(widgets.topic_label(topic, lang)))
     mark, words = MARKS[status.get(q.id)]
-    row = st.container(horizontal=True, vertical_alignment="center", gap="small")
-    row.markdown(
-        f"{mark} :gray[{tr(words, lang)} · {widgets.difficulty_label(q.difficulty, lang)}]"
-    )
-    row.page_link(
+    # The statement's first sentence: the whole statement would fill a phone's screen.
+    st.page_link(
         "pages/question.py",
-        label=widgets.question_title(q, lang),
+        label=search.title_of(getattr(q.question, lang)),
         icon=":material/code:",
         query_params=widgets.link_params(lang, q=q.id),
     )
+    st.caption(f"{mark} {tr(words, lang)} · {widgets.difficulty_label(q.difficulty, lang)}")
