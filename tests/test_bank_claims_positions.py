@@ -119,3 +119,21 @@ def test_yarn_temperature_and_frequency_split_match_transformers():
     assert all(1 / 16 < r < 1 for r in ratio[21:46])
     for text in both_answers("positions-yarn-temperature"):
         assert "1.2773" in text and "1.6314" in text and "0–20" in text and "46–63" in text
+
+
+def test_t5_decoder_bucket_of_offset_100():
+    from transformers.models.t5.modeling_t5 import T5Attention
+
+    offsets = torch.arange(0, 300)  # keys 0 ... 299 positions before the query
+    buckets = T5Attention._relative_position_bucket(
+        -offsets, bidirectional=False, num_buckets=32, max_distance=128
+    )
+    assert buckets[100].item() == BANK["positions-t5-relative-bucket"].numeric.value == 30
+    assert 16 + int(math.log(100 / 16) / math.log(128 / 16) * 16) == 30
+    spans = {b: [int(o) for o in offsets[buckets == b]] for b in (16, 30, 31)}
+    assert (spans[16][0], spans[16][-1]) == (16, 18)
+    assert (spans[30][0], spans[30][-1]) == (99, 112)
+    assert spans[31][0] == 113 and spans[31][-1] == 299
+    assert buckets[:16].tolist() == list(range(16))
+    for text in both_answers("positions-t5-relative-bucket"):
+        assert "99–112" in text and "113" in text and "16–18" in text

@@ -209,6 +209,8 @@ COMPUTED: dict[str, Callable[[], float]] = {
     "llm-arch-llama-ffn-hidden": lambda: 256 * math.ceil(int(2 * 4 * 4096 / 3) / 256),
     # YaRN with s = 16: q and k scaled by 0.1 ln s + 1, so the logits by its square.
     "positions-yarn-temperature": lambda: (0.1 * math.log(16) + 1) ** 2,
+    # T5 decoder buckets: offset 100 -> 16 + floor(ln(100/16) / ln(128/16) * 16).
+    "positions-t5-relative-bucket": lambda: 16 + int(math.log(100 / 16) / math.log(8) * 16),
     # Serving (recomputed with real tensors and FLOP counts in tests/test_bank_claims_serving.py).
     "serving-decode-ridge-batch": lambda: 312e12 / 2.0e12,  # 1 FLOP per byte per sequence
     "serving-decode-latency-floor": lambda: 7e9 * 2 / 2.0e12 * 1000,  # ms per token
