@@ -19,7 +19,7 @@ from minimodels.attention import (
     scaled_dot_product_attention,
 )
 from minimodels.bert import BertConfig
-from minimodels.gpt import GPTConfig
+from minimodels.gpt import GPTConfig, sample_next
 from minimodels.lora import LoRALinear
 from minimodels.masking import IGNORE_INDEX, mask_tokens
 from minimodels.params import count_params
@@ -331,3 +331,42 @@ def alibi_bias(n_heads: int, t: int) -> Tensor:
     distance = pos[:, None] - pos[None, :]  # (t, t): i - j
     bias = -slopes[:, None, None] * distance  # (H, t, t)
     return bias.masked_fill(~causal_mask(t), float("-inf"))
+
+
+def gibbs_step(
+    ids: Tensor, position: Tensor, logits: Tensor, special_ids: list[int], seed: int
+) -> Tensor:
+    """One step of minimodels.sampling.gibbs_chain after the model call: in chain n, write a
+    draw from softmax(logits[n]) (special tokens excluded) at position[n]."""
+    logits = logits.clone()
+    logits[:, special_ids] = float("-inf")  # never write [MASK], [CLS], ... into text
+    generator = torch.Generator().manual_seed(seed)
+    new = ids.clone()
+    new[torch.arange(len(ids)), position] = sample_next(logits, generator=generator)[:, 0]
+    return new
+
+
+def gibbs_categories(args: dict, got) -> tuple[dict, dict, str | None]:
+    """For the `proportions` check of gibbs_step: the rules, and whether draws follow softmax.
+
+    `top1_calibration` counts, per chain, (1 if the draw is the most likely token) - (its
+    probability), shifted by 1/2: its share is 1/2 in expectation for a correct sampler, and its
+    spread at most that of a fair coin, so the binomial band is a safe bound.
+    """
+    ids, position, special = args["ids"], args["position"], args["special_ids"]
+    if not isinstance(got, Tensor) or got.shape != ids.shape:
+        return {}, {}, f"expected a tensor of shape {tuple(ids.shape)}"
+    rows = torch.arange(len(ids))
+    changed = got != ids
+    changed[rows, position] = False
+    if changed.any():
+        return {}, {}, "a position other than the resampled one changed"
+    written = got[rows, position]
+    if torch.isin(written, torch.tensor(special)).any():
+        return {}, {}, "a special token was written into the text"
+    logits = args["logits"].clone()
+    logits[:, special] = float("-inf")
+    probs = torch.softmax(logits, dim=-1)
+    top_p, top = probs.max(dim=-1)
+    calibration = float(((written == top).double() - top_p).sum()) + 0.5 * len(ids)
+    return {"top1_calibration": calibration}, {"top1_calibration": len(ids)}, None
