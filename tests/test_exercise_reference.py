@@ -104,3 +104,23 @@ def test_cross_entropy_is_logsumexp_minus_the_target_logit_even_for_huge_scores(
     assert by_hand.item() == 1000.0  # -log p = 2000 for the first row, 0 for the second
     via_softmax = -(logits.exp() / logits.exp().sum(-1, keepdim=True))[[0, 1], targets].log()
     assert not via_softmax.isfinite().all()
+
+
+def test_the_gibbs_calibration_is_near_one_half_for_sampling_and_far_for_argmax():
+    g = torch.Generator().manual_seed(0)
+    args = {
+        "ids": torch.randint(4, 20, (2000, 12), generator=g),
+        "position": torch.randint(0, 12, (2000,), generator=g),
+        "logits": torch.randn(2000, 20, generator=g, dtype=torch.float64) * 2,
+        "special_ids": [0, 1, 2, 3],
+    }
+    for seed in range(5):
+        counts, totals, broken = ref.gibbs_categories(args, ref.gibbs_step(**args, seed=seed))
+        assert broken is None
+        assert abs(counts["top1_calibration"] / totals["top1_calibration"] - 0.5) < 0.04
+    greedy = args["ids"].clone()
+    allowed = args["logits"].clone()
+    allowed[:, :4] = float("-inf")
+    greedy[torch.arange(2000), args["position"]] = allowed.argmax(-1)
+    counts, totals, _ = ref.gibbs_categories(args, greedy)
+    assert counts["top1_calibration"] / totals["top1_calibration"] > 0.9
