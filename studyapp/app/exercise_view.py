@@ -302,6 +302,7 @@ def _per_test(q: Question, lang: str, result: dict, action: str) -> None:
     by_id = {t["id"]: t for t in result.get("tests", [])}
     mistakes = {m.id: m for m in q.code.mistakes}
     box = st.container(key="exercise-results")
+    explained: set[str] = set()
     for test in q.code.tests:
         if action == "run" and not test.visible:
             continue
@@ -312,7 +313,8 @@ def _per_test(q: Question, lang: str, result: dict, action: str) -> None:
             name += f" ({tr('ex_test_hidden', lang)})"
         words = tr(f"ex_test_{status}", lang)
         box.markdown(f"{STATUS_ICONS.get(status, '')} **{words}** · {name}")
-        if outcome.get("mistake") in mistakes:
+        if outcome.get("mistake") in mistakes and outcome["mistake"] not in explained:
+            explained.add(outcome["mistake"])  # once, at the first test it shows in
             message = widgets.bank_text(mistakes[outcome["mistake"]].message, lang)
             box.warning(tr("ex_mistake", lang, message=message))
         if outcome.get("message"):

@@ -372,6 +372,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "亲手实现一个函数；隐藏测试会在沙箱中评分，并解释哪里出了错。做过的练习会在你快要忘记时回到复习队列。",
     },
     "ex_none": {"en": "The bank has no code exercise yet.", "zh": "题库中还没有编程练习。"},
+    "ex_open": {"en": "Open", "zh": "打开"},
     "ex_status_solved": {"en": "solved", "zh": "已通过"},
     "ex_status_tried": {"en": "tried", "zh": "尝试过"},
     "ex_status_new": {"en": "not tried yet", "zh": "尚未尝试"},

@@ -38,11 +38,13 @@ for q in exercises:
         topic = q.topic
         st.subheader(widgets.literal(widgets.topic_label(topic, lang)))
     mark, words = MARKS[status.get(q.id)]
-    # The statement's first sentence: the whole statement would fill a phone's screen.
-    st.page_link(
+    # The statement's first sentence as text that wraps (a link's label does not, on a phone).
+    st.markdown(search.title_of(getattr(q.question, lang)))
+    row = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    row.page_link(
         "pages/question.py",
-        label=search.title_of(getattr(q.question, lang)),
+        label=tr("ex_open", lang),
         icon=":material/code:",
         query_params=widgets.link_params(lang, q=q.id),
     )
-    st.caption(f"{mark} {tr(words, lang)} · {widgets.difficulty_label(q.difficulty, lang)}")
+    row.caption(f"{mark} {tr(words, lang)} · {widgets.difficulty_label(q.difficulty, lang)}")
