@@ -320,3 +320,40 @@ def test_a_quiz_asks_the_exercise_and_moves_on_after_a_pass(db, bank, monkeypatc
         assert any("Quiz finished: 1 of 1" in s for s in texts(at.subheader))
     finally:
         exercise_view._editor_component.clear()
+
+
+@pytest.mark.parametrize(
+    "status, shown",
+    [
+        ("time_limit", "Time limit: your code ran longer than 15 s (an endless loop?)."),
+        ("memory_limit", "Memory limit: your code needed more than 1024 MB."),
+        ("output_cut", "Every test passed, but your code printed too much: the output was cut."),
+        ("crashed", "Your code's process stopped abruptly (it was killed or crashed)."),
+        ("refused", "Not run: this server runs no code."),
+    ],
+)
+def test_each_outcome_has_its_own_words(db, bank, status, shown):
+    """The words for outcomes that take long to provoke (the sandbox tests provoke them for
+    real); a result is shown from the session's results, as after any run."""
+    at = open_exercise()
+    key = exercise_view._result_key(bank, "submit", "x = 1")
+    result = {
+        "status": status,
+        "tests": [{"id": "tiny-by-hand", "status": "passed"}]
+        + ([{"id": "float32-stays-float32", "status": status}] if status != "refused" else []),
+        "limits": {"wall_s": 15, "memory_mb": 1024},
+        "printed": "hello\n" * 3,
+        "printed_cut": status == "output_cut",
+    }
+    at.session_state["exercise_results"] = {key: result}
+    at.session_state[KEY]["shown"] = {"action": "submit", "key": key}
+    at.run()
+    assert not at.exception, at.exception
+    assert any(text.startswith(shown) for text in texts(at.warning) + texts(at.error))
+    if status != "refused":
+        words = {"time_limit": "time limit", "memory_limit": "memory limit"}.get(status)
+        words = words or {"output_cut": "output cut", "crashed": "process stopped"}[status]
+        line = f"{exercise_view.STATUS_ICONS[status]} **{words}** · float32\\-stays\\-float32"
+        assert line in texts(at.markdown)
+    assert "hello\nhello\nhello" in [c.value for c in at.code]  # the printed output preview
+    assert attempts(db) == []  # showing a kept result runs and records nothing
