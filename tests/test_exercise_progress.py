@@ -9,12 +9,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from studyapp.progress.migrations import MIGRATIONS, SCHEMA_VERSION
 from studyapp.progress.records import MAX_CODE_CHARS, MAX_TEST_MESSAGE_CHARS
 from studyapp.progress.scheduling import ANSWER_KINDS, Rating, rating_for
 from studyapp.progress.store import ProgressError, ProgressStore
-from studyapp.progress.transfer import EXPORT_VERSION
+from studyapp.progress.transfer import EXPORT_VERSION, parse_progress
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 QID = "implement-causal-attention"
@@ -235,3 +237,35 @@ def test_import_refuses_attempts_that_are_not_a_list(store):
     with pytest.raises(ProgressError, match="`attempts` must be a list"):
         store.import_progress(1, {"format": "studyapp-progress", "version": 2, "reviews": [],
                                   "attempts": {"a": 1}})  # fmt: skip
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+attempt_like = st.fixed_dictionaries(
+    {},
+    optional={
+        key: json_values | st.just(value) for key, value in GOOD_ATTEMPT.items()
+    } | {"tests": json_values | st.lists(st.fixed_dictionaries({}, optional={
+        "id": json_values | st.just("t"), "status": json_values | st.just("failed"),
+        "message": json_values, "mistake": json_values | st.just("no-scale"),
+    }), max_size=3)},
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(attempt_like | json_values, max_size=3))
+def test_any_attempts_entry_is_accepted_whole_or_refused_with_a_progress_error(raw):
+    data = {"format": "studyapp-progress", "version": 2, "reviews": [], "attempts": raw}
+    try:
+        _, _, attempts = parse_progress(data, now=T0 + timedelta(days=1))
+    except ProgressError:
+        return
+    assert len(attempts) == len(raw)
+    for a in attempts:
+        assert a["action"] in ("run", "submit") and isinstance(a["code"], str)
+        assert all(set(t) == {"id", "status", "message", "mistake"} for t in a["tests"])
