@@ -85,4 +85,28 @@ DEMOS: list[Demo] = [
         ),
         trains=True,
     ),
+    Demo(
+        id="static-vs-contextual",
+        title={
+            "en": "Static vs contextual embeddings: 'bank' by the river and at the bank",
+            "zh": "静态与上下文词向量：河岸的 bank 与银行的 bank",
+        },
+        explanation={
+            "en": "Trains a tiny BERT with masked-LM on short sentences where 'bank' means a river bank "
+            "or a money bank, then reads two vectors for 'bank' in 80 new sentences: the row of the "
+            "input embedding table (identical every time) and the last layer's output (different in "
+            "every sentence). Only the contextual vectors tell the senses apart: same-sense vectors "
+            "are closer, and the nearest sense centroid recovers the sense of held-out sentences.",
+            "zh": "用掩码语言模型在短句上训练一个小 BERT，句中的 bank 有时指河岸、有时指银行；然后在 80 个"
+            "新句子里读取 bank 的两种向量：输入嵌入表中的那一行（每次都一样）和最后一层的输出（每句都"
+            "不同）。只有上下文向量能区分两个义项：同义项的向量更接近，用最近的义项质心可以判断留出句子"
+            "中 bank 的义项。",
+        },
+        compute="minimodels.demos.static_vs_contextual:run",
+        params=(
+            IntParam("steps", {"en": "Training steps", "zh": "训练步数"}, 500, 100, 2000, 100),
+            SEED,
+        ),
+        trains=True,
+    ),
 ]

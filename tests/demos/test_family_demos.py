@@ -13,7 +13,7 @@ from minimodels.demos import cgmh_keywords, in_context_learning, mlm_independenc
 from minimodels.results import Check, Metric, Table
 from studyapp.demos import REGISTRY, family, run_demo
 
-IDS = ["mlm-independence", "cgmh-keywords", "in-context-learning"]
+IDS = ["mlm-independence", "cgmh-keywords", "in-context-learning", "static-vs-contextual"]
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +124,14 @@ def test_in_context_learning_marks_which_queries_were_shown():
         example_keys = [(t - in_context_learning.PAIR) // 8 for t in seq[0::2]]
         asked = [t - in_context_learning.QUERY for t in seq[1::2]]
         assert flags == [asked[i] in example_keys[: i + 1] for i in range(6)]
+
+
+def test_static_vs_contextual_separates_senses_only_in_context(results):
+    parts = results["static-vs-contextual"]
+    table = next(p for p in parts if isinstance(p, Table))
+    static, contextual = (
+        dict(zip(["name", "same", "other"], row, strict=True)) for row in table.rows
+    )
+    assert static["name"] == "static" and float(static["same"]) == float(static["other"]) == 1.0
+    assert float(contextual["same"]) > float(contextual["other"])
+    assert metric(parts, "sense recovered from the contextual vector") > 0.85
