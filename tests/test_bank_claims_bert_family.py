@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from minimodels.attention import causal_mask, prefix_lm_mask
 from minimodels.cgmh import BigramLM, log_target, mh_step
 
 
@@ -96,3 +97,13 @@ def test_wordpiece_first_merge_score():
     assert best == ("##g", "##s") and scores[best] == pytest.approx(0.05)
     assert max(pairs, key=pairs.get) == ("##u", "##g")
     assert scores["##u", "##g"] == pytest.approx(1 / 36)
+
+
+def test_unilm_seq2seq_mask_visible_pairs():
+    """unilm-seq2seq-mask-visible-pairs: minimodels' prefix-LM mask with a 6-token source in 10
+    tokens allows 70 pairs, between causal (55) and bidirectional (100); the source never sees
+    the target."""
+    mask = prefix_lm_mask(10, 6)
+    assert int(mask.sum()) == 70
+    assert int(causal_mask(10).sum()) == 55
+    assert not mask[:6, 6:].any() and mask[6:, :6].all()

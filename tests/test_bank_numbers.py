@@ -235,6 +235,8 @@ COMPUTED: dict[str, Callable[[], float]] = {
     "simbert-in-batch-negatives": lambda: 128 - 1 - 1,
     # WordPiece's first merge on hug/pug/pun/bun/hugs: (##g, ##s), 5 / (20 * 5).
     "wordpiece-merge-score-example": lambda: 5 / (20 * 5),
+    # UniLM's seq2seq mask, 6 source + 4 target tokens: 6 * 6 + (7 + 8 + 9 + 10).
+    "unilm-seq2seq-mask-visible-pairs": lambda: 6 * 6 + sum(6 + k for k in range(1, 5)),
 }
 
 # Figures quoted from the source the question cites, with where they stand.
