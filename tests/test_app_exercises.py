@@ -181,7 +181,9 @@ def test_undo_starts_the_exercise_again_from_the_starter(db, bank):
     act(at, None, "undo")
     assert reviews(db) == []
     assert at.session_state[KEY]["code"] == bank.code.starter
-    assert at.button(key=f"{KEY}-submit")  # asked again
+    act(at, bank.code.solution, "submit")  # the same code again: its result is remembered
+    assert reviews(db) == [(QID, "code", int(Rating.Good), True)]
+    assert [a[:2] for a in attempts(db)] == [("submit", "passed")]  # and not run again
 
 
 def test_each_review_starts_from_the_starter(db, bank):

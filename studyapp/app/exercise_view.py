@@ -366,13 +366,13 @@ def _record_review(
     )
 
 
-def _hints(q: Question, lang: str, state: dict, key: str, where) -> None:
+def _hints(q: Question, lang: str, state: dict, key: str) -> None:
     assert q.code is not None
     hints = q.code.hints
     for i, hint in enumerate(hints[: state["hints"]]):
         st.info(f"**{tr('ex_hint_title', lang, i=i + 1)}** · {widgets.bank_text(hint, lang)}")
     left = len(hints) - state["hints"]
-    if left > 0 and where.button(
+    if left > 0 and st.button(
         tr("ex_hint", lang, left=left), key=f"{key}-hint", icon=":material/lightbulb:"
     ):
         state["hints"] += 1
@@ -384,7 +384,7 @@ def _ask(q: Question, lang: str, state: dict, key: str, reschedule: bool) -> Non
     can_run = sandbox_badge(lang)
     if can_run:
         _warm_up()
-    _hints(q, lang, state, key, st)
+    _hints(q, lang, state, key)
     wanted = _editor(q.code, lang, state, key)
     visible = sum(t.visible for t in q.code.tests)
     row = st.container(horizontal=True, gap="small", key=f"exercise-actions-{key}")
@@ -425,16 +425,15 @@ def _ask(q: Question, lang: str, state: dict, key: str, reschedule: bool) -> Non
         if fresh:
             _record_attempt(q, wanted, code, result)
         state["shown"] = {"action": wanted, "key": _result_key(q, wanted, code)}
-        if wanted == "submit" and fresh:
-            passed = result["status"] == "passed"
-            if passed:
-                rating = proposed_code_rating(
-                    passed=True, failed_submits=state["failed_submits"], hints=state["hints"]
-                )
-                _record_review(q, state, rating=rating, passed=True, reschedule=reschedule)
-                st.rerun()
-            elif not result.get("grader_failed"):
-                state["failed_submits"] += 1
+        if wanted == "submit" and result["status"] == "passed":
+            # Also a remembered pass: after an undo, the same code submitted again is answered.
+            rating = proposed_code_rating(
+                passed=True, failed_submits=state["failed_submits"], hints=state["hints"]
+            )
+            _record_review(q, state, rating=rating, passed=True, reschedule=reschedule)
+            st.rerun()
+        elif wanted == "submit" and fresh and not result.get("grader_failed"):
+            state["failed_submits"] += 1  # the same failing code submitted twice counts once
     shown = state.get("shown")
     result = st.session_state.get("exercise_results", {}).get(shown["key"]) if shown else None
     if result is not None:
