@@ -57,9 +57,12 @@ def multi_head_causal_attention(q: Tensor, k: Tensor, v: Tensor, n_head: int) ->
 
 
 def attention_weights(q: Tensor, k: Tensor, mask: Tensor) -> Tensor:
-    """(B, Tq, d), (B, Tk, d), bool (B, Tq, Tk), True = may attend -> weights (B, Tq, Tk)."""
+    """(B, Tq, d), (B, Tk, d), bool (B, Tq, Tk), True = may attend -> weights (B, Tq, Tk).
+
+    A query with no allowed key gets a row of zeros (the softmax alone would give NaN).
+    """
     _, weights = scaled_dot_product_attention(q, k, k, mask, return_weights=True)
-    return weights
+    return weights.nan_to_num(nan=0.0)
 
 
 def softmax(x: Tensor) -> Tensor:

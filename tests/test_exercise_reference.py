@@ -124,3 +124,16 @@ def test_the_gibbs_calibration_is_near_one_half_for_sampling_and_far_for_argmax(
     greedy[torch.arange(2000), args["position"]] = allowed.argmax(-1)
     counts, totals, _ = ref.gibbs_categories(args, greedy)
     assert counts["top1_calibration"] / totals["top1_calibration"] > 0.9
+
+
+def test_a_row_with_no_allowed_key_is_nan_by_softmax_and_zero_in_the_reference_and_fused_kernel():
+    g = torch.Generator().manual_seed(0)
+    q, k = torch.randn(1, 2, 3, generator=g), torch.randn(1, 3, 3, generator=g)
+    mask = torch.tensor([[[False, False, False], [True, False, True]]])
+    plain = (q @ k.transpose(-2, -1)).masked_fill(~mask, float("-inf")).softmax(-1)
+    assert plain[0, 0].isnan().all()
+    weights = ref.attention_weights(q, k, mask)
+    assert weights[0, 0].tolist() == [0.0, 0.0, 0.0]
+    torch.testing.assert_close(weights[0, 1].sum(), torch.tensor(1.0))
+    fused = torch.nn.functional.scaled_dot_product_attention(q, k, k, attn_mask=mask)
+    assert fused[0, 0].tolist() == [0.0, 0.0, 0.0]
