@@ -519,6 +519,10 @@ UNITS_ZH: dict[str, str] = {
     "positions": "个位置",
     "probability": "（概率）",
     "standard deviation": "个标准差",
+    "negatives": "个负样本",
+    "sentences": "个句子",
+    "pairs": "对",
+    "score": "（得分）",
 }
 
 
