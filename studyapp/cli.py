@@ -106,6 +106,17 @@ def bank_sizes(bank: str | None) -> int:
     return 0
 
 
+def demo_catalogue() -> int:
+    from collections import Counter
+
+    from studyapp.bank.load import default_bank_dir, load_bank
+    from studyapp.demos import catalogue
+
+    questions = load_bank(default_bank_dir()).questions.values()
+    print(catalogue(Counter(q.demo for q in questions if q.demo)))
+    return 0
+
+
 def demo_command(action: str, demo_id: str | None, params: list[str]) -> int:
     """List the demos, or run one headless and print its parts; exit 1 if a check fails."""
     from studyapp.demos import REGISTRY, DemoParamError, run_demo
@@ -258,6 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("action", choices=["list", "run"])
     demo.add_argument("demo_id", nargs="?", help="the demo to run")
     demo.add_argument("params", nargs="*", help="parameters as name=value, e.g. p=0.2")
+    demo.add_argument(
+        "--markdown", action="store_true", help="with list: the README's table of demos"
+    )
     exercise = sub.add_parser("exercise", help="list the code exercises or grade a file")
     exercise.add_argument("action", choices=["list", "check"])
     exercise.add_argument("exercise_id", nargs="?", help="the exercise to grade against")
@@ -289,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "bank":
         return export_bank(args.format, args.bank)
     if args.command == "demo":
+        if args.action == "list" and args.markdown:
+            return demo_catalogue()
         return demo_command(args.action, args.demo_id, args.params)
     if args.command == "exercise":
         return exercise_command(args)

@@ -87,7 +87,7 @@ def open_app(page: str | None = None, **query) -> AppTest:
         at.query_params[key] = value
     at.run()
     if page:
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception, at.exception
     return at
 

@@ -38,7 +38,7 @@ def app(tmp_path, monkeypatch):
         for key, value in (query or {}).items():
             at.query_params[key] = value
         at.run()
-        return at.switch_page("pages/browse.py").run()
+        return at.switch_page("app_pages/browse.py").run()
 
     return start
 

@@ -195,7 +195,7 @@ def test_each_review_starts_from_the_starter(db, bank):
 
 def test_review_shows_the_exercise(db, bank):
     at = open_exercise()
-    at.switch_page("pages/review.py").run()
+    at.switch_page("app_pages/review.py").run()
     assert not at.exception, at.exception
     key = at.session_state["review_current"]["key"]
     assert key.endswith(QID)
@@ -204,7 +204,7 @@ def test_review_shows_the_exercise(db, bank):
 
 def test_exercises_page_lists_each_exercise_with_its_status(db, bank):
     at = open_exercise()
-    at.switch_page("pages/exercises.py").run()
+    at.switch_page("app_pages/exercises.py").run()
     assert not at.exception, at.exception
     assert "0 of 1 solved, 0 tried." in texts(at.caption)
     assert any("not tried yet" in c for c in texts(at.caption))
@@ -309,7 +309,7 @@ def test_a_quiz_asks_the_exercise_and_moves_on_after_a_pass(db, bank, monkeypatc
     exercise_view._editor_component.clear()
     try:
         at = open_exercise()
-        at.switch_page("pages/quiz.py").run()
+        at.switch_page("app_pages/quiz.py").run()
         at.multiselect(key="quiz_types").select("code").run()
         at.button(key="quiz_start").click().run()
         assert not at.exception, at.exception

@@ -125,7 +125,7 @@ def test_interview_and_question_pages_never_import_torch():
 from streamlit.testing.v1 import AppTest
 at = AppTest.from_file("studyapp/app/main.py", default_timeout=60).run()
 for page in ("today", "review", "quiz", "interview"):
-    at.switch_page(f"pages/{page}.py").run()
+    at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception, (page, at.exception)
 at.button(key="interview_start").click().run()
 assert not at.exception, at.exception

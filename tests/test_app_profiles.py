@@ -36,7 +36,7 @@ def open_app(page: str | None = None, **query) -> AppTest:
         at.query_params[key] = value
     at.run()
     if page:
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -89,9 +89,9 @@ def test_the_url_profile_survives_a_reload_and_a_change_of_page(db):
     second = profile_ids(db)["Second"]
     at = open_app("quiz", profile=str(second))
     assert header_profile(at) == "Second"
-    at.switch_page("pages/stats.py").run()  # a change of page drops the query string
+    at.switch_page("app_pages/stats.py").run()  # a change of page drops the query string
     assert header_profile(at) == "Second"
-    answer_numeric(at.switch_page("pages/quiz.py").run())
+    answer_numeric(at.switch_page("app_pages/quiz.py").run())
     assert (reviews_of(db, "default"), reviews_of(db, "Second")) == (0, 1)
 
 

@@ -38,7 +38,7 @@ def stats(lang: str = "en") -> AppTest:
     at = AppTest.from_file(APP, default_timeout=30)
     at.query_params["lang"] = lang
     at.run()
-    at.switch_page("pages/stats.py").run()
+    at.switch_page("app_pages/stats.py").run()
     assert not at.exception, at.exception
     return at
 

@@ -31,7 +31,7 @@ def open_app(page: str | None = None, **query) -> AppTest:
         at.query_params[key] = value
     at.run()
     if page:
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -203,7 +203,7 @@ def test_statistics_after_reviews(env):
     at = start_quiz_of(open_app("quiz"), "numeric")
     at.text_input[0].input("1")
     click(at, "Check answer")
-    at.switch_page("pages/stats.py").run()
+    at.switch_page("app_pages/stats.py").run()
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["New"] == "2" and metrics["Learning"] == "1"
@@ -228,7 +228,7 @@ def test_settings_change_retention_and_export_import_is_idempotent(env, tmp_path
     at = start_quiz_of(open_app("quiz"), "numeric")
     at.text_input[0].input("124439808")
     click(at, "Check answer")
-    at.switch_page("pages/settings.py").run()
+    at.switch_page("app_pages/settings.py").run()
     at.slider[0].set_value(0.85)  # inside a form: applied by the Save button
     click(at, "Save")
     assert not at.exception
@@ -255,7 +255,7 @@ def test_browse_filters_due_and_never_seen(env):
     at = start_quiz_of(open_app("quiz"), "numeric")
     at.text_input[0].input("124439808")
     click(at, "Check answer")
-    at.switch_page("pages/browse.py").run()
+    at.switch_page("app_pages/browse.py").run()
     at.multiselect(key="browse_status").select("new").run()
     assert "2 of 3 questions" in at.caption[0].value
     at.multiselect(key="browse_status").unselect("new").select("due").run()
@@ -269,7 +269,7 @@ def test_settings_export_then_import_through_the_widgets(env):
     with ProgressStore(env) as store:
         exported = store.export_json(store.default_profile().id)  # what the download button serves
         second = store.create_profile("second")
-    at.switch_page("pages/settings.py").run()
+    at.switch_page("app_pages/settings.py").run()
     assert [b.label for b in at.get("download_button")] == ["Export progress (JSON)"]
     at.selectbox[0].set_value(second.id).run()
     assert not at.exception

@@ -45,7 +45,7 @@ def test_quiz_today_review_browse_pages_never_import_torch():
 from streamlit.testing.v1 import AppTest
 at = AppTest.from_file("studyapp/app/main.py", default_timeout=60).run()
 for page in ("quiz", "review", "browse", "stats", "settings"):
-    at.switch_page(f"pages/{page}.py").run()
+    at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception, (page, at.exception)
 """
     assert not imports_torch(body)

@@ -199,8 +199,8 @@ def test_a_rerun_a_language_switch_or_another_page_never_restarts_the_run(env):
     assert not at.exception
     [bar] = at.get("progress")
     assert bar.proto.text == "第 1/2 步 · 损失 3.000"
-    at.switch_page("pages/browse.py").run()
-    at.switch_page("pages/demos.py").run()
+    at.switch_page("app_pages/browse.py").run()
+    at.switch_page("app_pages/demos.py").run()
     assert at.get("progress"), "the run is still shown when the learner comes back"
 
     env.gate("gpt-train").set()
@@ -245,7 +245,7 @@ def test_a_demo_under_a_question_also_waits_for_run(env):
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["q"] = "sample-question"
     at.run()
-    at.switch_page("pages/browse.py").run()
+    at.switch_page("app_pages/browse.py").run()
     at.session_state["q-sample-question"] = True
     at.run()
     at.toggle(key="demo-on-sample-question").set_value(True).run()

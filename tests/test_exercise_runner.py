@@ -220,3 +220,18 @@ def test_mode_is_chosen_by_probe_and_address(monkeypatch):
     monkeypatch.setenv(runner.MODE_ENV, "sideways")
     with pytest.raises(ValueError, match="sideways"):
         choose("127.0.0.1")
+
+
+def test_a_worker_started_from_a_thread_that_ends_keeps_working():
+    # Streamlit starts the worker from a script thread that ends with the run; a parent-death
+    # signal tied to that thread killed the worker before its first job.
+    import threading
+
+    r = Runner(choose("127.0.0.1"))
+    starter = threading.Thread(target=r.start)
+    starter.start()
+    starter.join()
+    try:
+        assert grade(r, GOOD)["status"] == "passed"
+    finally:
+        r.close()

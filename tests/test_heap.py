@@ -30,7 +30,7 @@ APP_RUNS = """
 import gc, json, os, sys
 from streamlit.testing.v1 import AppTest
 at = AppTest.from_file("studyapp/app/main.py", default_timeout=60).run()
-at.switch_page("pages/quiz.py").run()
+at.switch_page("app_pages/quiz.py").run()
 at.button(key="quiz_start").click().run()
 at.run()
 assert not at.exception, at.exception

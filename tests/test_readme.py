@@ -39,3 +39,16 @@ def test_layout_table_lists_every_package():
     assert {x for x in listed if x.endswith("/")} <= packages, "README lists a package that is gone"
     for path in listed:
         assert (REPO / path).exists(), path
+
+
+def test_demo_table_is_current():
+    from collections import Counter
+
+    from studyapp.demos import catalogue
+
+    block = re.search(r"<!-- demos:.*?-->\n(.*?)\n<!-- /demos -->", README, re.DOTALL)
+    assert block, "README lost its demos block"
+    questions = load_bank(REPO / "questions").questions.values()
+    assert block.group(1) == catalogue(Counter(q.demo for q in questions if q.demo)), (
+        "README's demo table is stale: paste the output of `studyapp demo list --markdown`"
+    )

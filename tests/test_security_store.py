@@ -189,7 +189,7 @@ def test_an_unusable_database_is_one_plain_page(app_env):
 
 def test_a_review_that_failed_to_save_is_never_confirmed(app_env):
     at = AppTest.from_file(APP, default_timeout=30).run()
-    at.switch_page("pages/quiz.py").run()
+    at.switch_page("app_pages/quiz.py").run()
     at.multiselect(key="quiz_types").select("recall").run()
     at.button(key="quiz_start").click().run()
     [reveal] = [b for b in at.button if b.label == "Show answer"]

@@ -364,7 +364,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "problem below, then reload the page.",
         "zh": "问题解决之前不会保存任何内容，包括你刚才的作答。请先解决下面的问题，再刷新页面。",
     },
-    # Code exercises (studyapp/app/exercise_view.py, pages/exercises.py)
+    # Code exercises (studyapp/app/exercise_view.py, app_pages/exercises.py)
     "exercises": {"en": "Exercises", "zh": "编程练习"},
     "ex_intro": {
         "en": "Implement a function yourself; hidden tests grade it in a sandbox and explain what "

@@ -1,4 +1,8 @@
-"""Streamlit entry script: it only routes. Pages live in studyapp/app/pages/.
+"""Streamlit entry script: it only routes. Pages live in studyapp/app/app_pages/.
+
+The folder is not called `pages/`: Streamlit treats a `pages/` folder beside the entry script as a
+version-1 multipage app and then runs a page without this script (AppTest on every run, the server
+on its first run), with no navigation, no database guard and no heap freeze.
 
 Deep links at the root open their page: `?q=<id>` a question, `?topic=<topic>` a filtered quiz,
 `?demo=<id>` a live demo. Every page also has its own path (`/quiz?topic=bert`).
@@ -54,7 +58,7 @@ except UNUSABLE as err:
     lang, unusable = url_language(), err
 pages = {
     name: st.Page(
-        f"pages/{name}.py",
+        f"app_pages/{name}.py",
         title=tr(name, lang),
         icon=icon,
         default=name == "today",
@@ -62,7 +66,6 @@ pages = {
     )
     for name, icon in ICONS.items()
 }
-# Always called: without it Streamlit would serve pages/ as pages of their own, bypassing this.
 current = st.navigation(list(pages.values()), position="top")
 try:
     if unusable is not None:

@@ -10,15 +10,9 @@ import os
 
 import streamlit as st
 from starlette.middleware import Middleware
-from streamlit.runtime.pages_manager import PagesManager
 
 from studyapp.app.hostguard import SHARE_ENV, HostGuard, exposure_refusal
 
 if why := exposure_refusal(st.get_option("server.address") or "", bool(os.environ.get(SHARE_ENV))):
     raise SystemExit(f"studyapp: {why}")
-# main.py always calls st.navigation, which turns Streamlit's older pages/-folder mode off. The
-# server's first run must not take that mode either: a first visit to /stats after a start would
-# run pages/stats.py without main.py (no navigation, no database guard), for every session, until
-# someone opened /.
-PagesManager.uses_pages_directory = False
 app = st.App("main.py", middleware=[Middleware(HostGuard)])

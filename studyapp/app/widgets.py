@@ -85,7 +85,7 @@ def link_params(lang: str, **params: str) -> dict[str, str]:
 def question_link(q: Question, lang: str, *, where=None) -> None:
     """A link to `q` on its own page, in the same tab, keeping the language and the profile."""
     (where or st).page_link(
-        "pages/question.py",
+        "app_pages/question.py",
         label=question_title(q, lang),
         icon=":material/arrow_forward:",
         query_params=link_params(lang, q=q.id),
@@ -95,7 +95,7 @@ def question_link(q: Question, lang: str, *, where=None) -> None:
 def topic_link(topic: str, lang: str, *, where=None) -> None:
     """A link to a quiz over `topic`, in the same tab, keeping the language and the profile."""
     (where or st).page_link(
-        "pages/quiz.py",
+        "app_pages/quiz.py",
         label=literal(topic_label(topic, lang)),
         icon=":material/quiz:",
         query_params=link_params(lang, topic=topic),
@@ -198,7 +198,7 @@ def language() -> str:
         key="page_header",
     )
     header.page_link(  # the active profile, on every page; a click opens Settings to change it
-        "pages/settings.py",
+        "app_pages/settings.py",
         label=literal(me.name),
         icon=":material/person:",
         help=tr("active_profile", state.language),

@@ -124,8 +124,11 @@ def filter_questions(
 
 def size_table(questions: dict[str, Question]) -> str:
     """The bank's size per topic and type as a Markdown table (the README shows it)."""
-    kinds = ("recall", "choice", "numeric")
-    rows = ["| topic | recall | choice | numeric | total |", "|---|---:|---:|---:|---:|"]
+    kinds = ("recall", "choice", "numeric", "code")
+    rows = [
+        "| topic | recall | choice | numeric | code | total |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for topic, items in by_topic(questions).items():
         counts = [sum(q.type == k for q in items) for k in kinds]
         rows.append(f"| {topic} | " + " | ".join(map(str, counts)) + f" | {len(items)} |")

@@ -177,3 +177,14 @@ def run_demo(
     if "progress" in inspect.signature(compute).parameters:
         return compute(**params, progress=progress)
     return compute(**params)
+
+
+def catalogue(questions_per_demo: dict[str, int]) -> str:
+    """Every demo as a Markdown table row: id, title, training or not, questions it proves (the
+    README shows it)."""
+    rows = ["| demo | what it shows | trains | questions |", "|---|---|:-:|---:|"]
+    for demo in REGISTRY.values():
+        trains = "yes" if demo.trains else ""
+        count = questions_per_demo.get(demo.id, 0)
+        rows.append(f"| `{demo.id}` | {demo.title['en']} | {trains} | {count} |")
+    return "\n".join(rows)

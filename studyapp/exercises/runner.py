@@ -81,7 +81,6 @@ def bwrap_command(python: str | None = None) -> list[str]:
         "--remount-ro", "/",  # the sandbox's own root too: only /tmp is writable
         "--unshare-all",
         "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
-        "--die-with-parent",
         "--new-session",
         "--cap-drop", "ALL",
         "--clearenv",

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import ctypes
 import io
 import itertools
 import json
@@ -789,12 +788,13 @@ def _warm_up() -> None:
 def main() -> None:
     sys.setrecursionlimit(10_000)
     _warm_up()
-    libc = ctypes.CDLL(None)
-    libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: die with the app even outside bubblewrap
     counter = itertools.count()
     out = sys.stdout
     out.write(json.dumps({"ready": True, "pid": os.getpid()}) + "\n")
     out.flush()
+    # The loop ends when the app closes our stdin (or dies): that is how the worker stops. Not
+    # PR_SET_PDEATHSIG or bwrap --die-with-parent: both watch the *thread* that started us, and
+    # Streamlit starts it from a script thread that ends with the run.
     for line in sys.stdin:
         job = json.loads(line)
         with contextlib.suppress(Exception):  # trusted code, imported once, before any fork

@@ -131,7 +131,7 @@ def script_medians(runs: int, tmp: Path) -> tuple[float, float, bool]:
     empty_script.write_text(EMPTY)
     empty = AppTest.from_file(str(empty_script), default_timeout=60).run()
     quiz = AppTest.from_file(str(APP), default_timeout=60).run()
-    quiz.switch_page("pages/quiz.py").run()
+    quiz.switch_page("app_pages/quiz.py").run()
     quiz.button(key="quiz_start").click().run()
     assert not quiz.exception, quiz.exception
     timings: dict[str, list[float]] = {"empty": [], "quiz": []}

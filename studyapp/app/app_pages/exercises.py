@@ -42,7 +42,7 @@ for q in exercises:
     st.markdown(search.title_of(getattr(q.question, lang)))
     row = st.container(horizontal=True, vertical_alignment="center", gap="small")
     row.page_link(
-        "pages/question.py",
+        "app_pages/question.py",
         label=tr("ex_open", lang),
         icon=":material/code:",
         query_params=widgets.link_params(lang, q=q.id),

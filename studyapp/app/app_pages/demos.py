@@ -30,7 +30,7 @@ if questions:
     st.markdown(f"**{tr('demo_questions', lang)}**")
     for q in questions:
         st.page_link(
-            "pages/question.py",
+            "app_pages/question.py",
             label=title_of(getattr(q.question, lang)),
             icon=":material/arrow_forward:",
             query_params=widgets.link_params(lang, q=q.id),

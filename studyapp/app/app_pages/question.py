@@ -13,7 +13,7 @@ qid = st.query_params.get("q")
 q = report.questions.get(qid or "")
 if q is None:
     st.warning(tr("unknown_question", lang, id=widgets.literal(qid or "")))
-    st.page_link("pages/browse.py", label=tr("browse", lang), icon=":material/menu_book:")
+    st.page_link("app_pages/browse.py", label=tr("browse", lang), icon=":material/menu_book:")
     st.stop()
 # A link from one question to another stays on this page, and Streamlit then leaves the
 # browser's address as it was: writing `q` updates it, so a reload opens this question.

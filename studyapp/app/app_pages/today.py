@@ -42,7 +42,7 @@ if chosen.get("topics") or chosen.get("tags"):  # Review is narrowed: say so, wi
     )
 if summary["due_now"] + summary["new_available"]:
     if st.button(tr("start_review", lang), type="primary", icon=":material/play_arrow:"):
-        st.switch_page("pages/review.py")
+        st.switch_page("app_pages/review.py")
 elif soon := next_due_within(db, me.id, report.questions, now):
     # Not "come back tomorrow" when cards come back in minutes.
     st.info(tr("learn_ahead_today", lang, n=soon[1], time=format_interval(soon[0] - now, lang)))
