@@ -26,7 +26,8 @@ def test_the_shipped_bank_is_valid():
 
 
 def test_size_and_topics():
-    assert len(QUESTIONS) >= 150
+    assert len(QUESTIONS) >= 320
+    assert sum(q.type == "code" for q in QUESTIONS) >= 30
     topics = {q.topic for q in QUESTIONS}
     assert topics >= TOPICS
     assert min(sum(q.topic == t for q in QUESTIONS) for t in topics) >= 10
