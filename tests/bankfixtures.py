@@ -3,6 +3,22 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+APP = str(REPO / "studyapp" / "app" / "main.py")
+
+
+def open_app(page: str | None = None, **query):
+    """A new browser session (as after a reload) of the real app under AppTest, on `page`."""
+    from streamlit.testing.v1 import AppTest  # only the app tests pay for importing it
+
+    at = AppTest.from_file(APP, default_timeout=30)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    if page:
+        at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, at.exception
+    return at
+
 
 # A valid recall question; tests change one thing in it and expect exactly one finding.
 VALID = """\

@@ -7,9 +7,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from studyapp.progress.store import ProgressStore
-from tests.bankfixtures import NUMERIC, REPO, VALID, study_bank, write_question
-
-APP = str(REPO / "studyapp" / "app" / "main.py")
+from tests.bankfixtures import NUMERIC, VALID, study_bank, write_question
 
 
 def recall(qid: str, topic: str, en: str, zh: str, answer: str = "") -> str:
@@ -78,18 +76,6 @@ def flow_env(tmp_path, monkeypatch):
     st.cache_data.clear()
     yield db
     st.cache_resource.clear()
-
-
-def open_app(page: str | None = None, **query) -> AppTest:
-    """A new browser session (as after a reload), on `page`."""
-    at = AppTest.from_file(APP, default_timeout=30)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    if page:
-        at.switch_page(f"app_pages/{page}.py").run()
-    assert not at.exception, at.exception
-    return at
 
 
 def click(at: AppTest, label: str) -> AppTest:

@@ -3,12 +3,11 @@ checklist, a summary, the schedule changed only if chosen, and a reload that res
 
 from studyapp.progress.grading import interview_rating, key_points
 from studyapp.progress.store import ProgressStore
-from tests.bankfixtures import write_question
+from tests.bankfixtures import open_app, write_question
 from tests.studyflow import (  # noqa: F401  (flow_env is the env fixture)
     INTERVIEW_ANSWER,
     click,
     flow_env,
-    open_app,
     recall,
     reviews,
 )

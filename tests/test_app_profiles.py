@@ -10,7 +10,7 @@ from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 
 from studyapp.progress.store import ProgressStore
-from tests.bankfixtures import REPO, study_bank
+from tests.bankfixtures import REPO, open_app, study_bank
 
 APP = str(REPO / "studyapp" / "app" / "main.py")
 
@@ -28,17 +28,6 @@ def db(tmp_path, monkeypatch):
         store.create_profile("Second")
     yield path
     st.cache_resource.clear()
-
-
-def open_app(page: str | None = None, **query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    if page:
-        at.switch_page(f"app_pages/{page}.py").run()
-    assert not at.exception, at.exception
-    return at
 
 
 def profile_ids(path) -> dict[str, int]:

@@ -5,11 +5,11 @@ from datetime import UTC, datetime
 
 from studyapp.progress.queues import new_remaining_today
 from studyapp.progress.store import ProgressStore
+from tests.bankfixtures import open_app
 from tests.studyflow import (  # noqa: F401  (flow_env is the env fixture)
     button,
     click,
     flow_env,
-    open_app,
     pick,
     reviews,
     shown_question,

@@ -5,12 +5,12 @@ card, rating override and undo of the previous card."""
 from datetime import UTC, datetime, timedelta
 
 from studyapp.progress.store import ProgressStore
+from tests.bankfixtures import open_app
 from tests.studyflow import (  # noqa: F401  (flow_env is the env fixture)
     button,
     click,
     durations,
     flow_env,
-    open_app,
     pick,
     reviews,
     shown_question,

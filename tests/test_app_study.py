@@ -8,7 +8,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from studyapp.progress.store import ProgressStore
-from tests.bankfixtures import REPO, study_bank
+from tests.bankfixtures import REPO, open_app, study_bank
 
 APP = str(REPO / "studyapp" / "app" / "main.py")
 
@@ -23,17 +23,6 @@ def env(tmp_path, monkeypatch):
     st.cache_data.clear()
     yield db
     st.cache_resource.clear()
-
-
-def open_app(page: str | None = None, **query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    if page:
-        at.switch_page(f"app_pages/{page}.py").run()
-    assert not at.exception, at.exception
-    return at
 
 
 def reviews(db) -> list[tuple[str, int, bool | None]]:
