@@ -58,7 +58,7 @@ def all_logps(model, tok):
     return w, l_
 
 
-def run(beta: float = 0.1, steps: int = 40, lr: float = 3e-3, seed: int = 0) -> list:
+def run(beta: float = 0.1, steps: int = 40, lr: float = 3e-3, seed: int = 0, progress=None) -> list:
     torch.manual_seed(seed)
     tok = CharTokenizer.train("".join(x + yw + yl for x, yw, yl in PAIRS))
     policy = GPT(
@@ -83,7 +83,11 @@ def run(beta: float = 0.1, steps: int = 40, lr: float = 3e-3, seed: int = 0) -> 
 
     opt = torch.optim.AdamW(policy.parameters(), lr=lr, weight_decay=0.0)
     curve, margins = [], []
-    for _ in range(steps):
+    for step in range(steps):
+        if progress:
+            progress(
+                step / steps, {"en": f"DPO step {step}/{steps}", "zh": f"DPO 第 {step}/{steps} 步"}
+            )
         pol_w, pol_l = all_logps(policy, tok)
         losses, chosen, rejected = preference_loss(pol_w, pol_l, ref_w, ref_l, beta)
         loss = losses.mean()

@@ -21,7 +21,9 @@ from torch import nn
 from minimodels.results import Check, Lines, Metric, Table
 
 
-def run(epsilon: float = 0.1, classes: int = 10, steps: int = 400, seed: int = 0) -> list:
+def run(
+    epsilon: float = 0.1, classes: int = 10, steps: int = 400, seed: int = 0, progress=None
+) -> list:
     g = torch.Generator().manual_seed(seed)
     centres = 4.0 * torch.randn(classes, 16, generator=g)  # (K, 16): well-separated clusters
     y = torch.arange(classes).repeat(40)  # (N,)
@@ -35,7 +37,13 @@ def run(epsilon: float = 0.1, classes: int = 10, steps: int = 400, seed: int = 0
     library = F.cross_entropy(logits, y, label_smoothing=epsilon).item()
 
     results, curves = {}, {}
-    for name, eps in (("plain", 0.0), ("smoothed", epsilon)):
+    for run_index, (name, eps) in enumerate((("plain", 0.0), ("smoothed", epsilon))):
+        if progress:
+            text = {
+                "en": f"training the {name} classifier",
+                "zh": f"训练{'普通' if eps == 0 else '标签平滑'}分类器",
+            }
+            progress(run_index / 2, text)
         torch.manual_seed(seed)
         model = nn.Sequential(nn.Linear(16, 64), nn.ReLU(), nn.Linear(64, classes))
         opt = torch.optim.Adam(model.parameters(), lr=1e-2)

@@ -47,7 +47,7 @@ def cosine_matrix(x: torch.Tensor) -> torch.Tensor:
     return x @ x.T
 
 
-def run(steps: int = 500, seed: int = 0) -> list:
+def run(steps: int = 500, seed: int = 0, progress=None) -> list:
     set_threads()
     torch.manual_seed(seed)
     rng = random.Random(seed)
@@ -67,7 +67,11 @@ def run(steps: int = 500, seed: int = 0) -> list:
     model = Bert(config)
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
     g = torch.Generator().manual_seed(seed)
-    for _ in range(steps):
+    for step in range(steps):
+        if progress and step % 50 == 0:
+            progress(
+                step / steps, {"en": f"MLM step {step}/{steps}", "zh": f"MLM 第 {step}/{steps} 步"}
+            )
         batch = [sentence(rng.choice([RIVER, MONEY]), rng) for _ in range(32)]
         x = encode(batch)  # (32, T)
         inputs, labels = mask_tokens(
