@@ -197,7 +197,9 @@ def test_isolated_code_sees_no_home_no_bank_and_cannot_write_outside_its_folder(
         assert reply["status"] == "passed", (path, reply)
     write = body(f"open({str(REPO / 'pwned')!r}, 'w').write('x')\n")
     reply = grade(worker, write)
-    assert reply["status"] == "error" and not (REPO / "pwned").exists()
+    # Refused (read-only root) or, when the checkout lives under /tmp, written to the sandbox's
+    # own empty /tmp: either way nothing reaches the real file.
+    assert reply["status"] in ("error", "failed") and not (REPO / "pwned").exists()
 
 
 def test_refused_mode_runs_nothing():

@@ -74,10 +74,11 @@ def bwrap_command(python: str | None = None) -> list[str]:
         "--symlink", "usr/sbin", "/sbin",  # ctypes finds libseccomp with /sbin/ldconfig
         "--ro-bind-try", "/etc/alternatives", "/etc/alternatives",
         "--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
+        # /tmp first: the checkout or the venv may live under /tmp, and a later tmpfs would hide them
+        "--tmpfs", "/tmp",
         *binds,
         "--proc", "/proc",
         "--dev", "/dev",
-        "--tmpfs", "/tmp",
         "--remount-ro", "/",  # the sandbox's own root too: only /tmp is writable
         "--unshare-all",
         "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
