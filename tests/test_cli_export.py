@@ -26,10 +26,24 @@ def test_export_round_trips_every_field_of_the_shipped_bank():
     for path in files:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         record = by_id[raw["id"]]
-        # Every key written in the file comes back with the same value.
-        for key, value in raw.items():
-            assert record[key] == value, (path, key)
+        # Every key written in the file comes back with the same value, at every depth; the
+        # record also spells out defaults the file leaves implicit (a code test's kind, limits).
+        assert_written_values_kept(raw, record, where=str(path))
         assert Question.model_validate(record) == Question.model_validate(raw)
+
+
+def assert_written_values_kept(written, exported, where: str) -> None:
+    if isinstance(written, dict):
+        assert isinstance(exported, dict), where
+        for key, value in written.items():
+            assert key in exported, f"{where}.{key}"
+            assert_written_values_kept(value, exported[key], f"{where}.{key}")
+    elif isinstance(written, list):
+        assert isinstance(exported, list) and len(exported) == len(written), where
+        for i, (w, e) in enumerate(zip(written, exported, strict=True)):
+            assert_written_values_kept(w, e, f"{where}[{i}]")
+    else:
+        assert exported == written, where
 
 
 def test_export_skips_broken_files_and_says_so(tmp_path):
