@@ -17,7 +17,7 @@ from studyapp.app.text import join_cjk_breaks, link, literal
 from studyapp.bank.load import default_bank_dir, get_bank
 from studyapp.bank.schema import Question, Text
 from studyapp.bank.validate import Report
-from studyapp.progress.grading import format_number, format_unit, unit_scale
+from studyapp.progress.grading import QuizSession, format_number, format_unit, unit_scale
 from studyapp.progress.scheduling import Rating
 from studyapp.progress.store import Profile, ProgressStore, UnknownProfileError, default_db_path
 
@@ -298,3 +298,24 @@ def render_answer(
         st.markdown(f"**{tr('related', lang)}**")
         for r in related:
             question_link(r, lang)
+
+
+def resumed_session(slot: str, name: str) -> QuizSession | None:
+    """The quiz or interview this browser session holds in `slot`; a new browser session (a
+    reload) takes the one saved in the profile under `name`, if any."""
+    state = st.session_state
+    if slot not in state:
+        data = store().study_setting(profile().id, name)
+        try:
+            state[slot] = QuizSession.from_json(data) if data else None
+        except ValueError:
+            state[slot] = None
+    return state[slot]
+
+
+def save_session(slot: str, name: str, session: QuizSession | None) -> None:
+    """Write the session to the profile when it changed since the last write (one small row)."""
+    data = None if session is None else session.to_json()
+    if st.session_state.get(f"{slot}_saved") != data:
+        store().save_study_setting(profile().id, name, data)
+        st.session_state[f"{slot}_saved"] = data

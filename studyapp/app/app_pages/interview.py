@@ -32,20 +32,11 @@ state = st.session_state
 slot = f"interview_{me.id}"
 st.title(tr("interview", lang))
 
-if slot not in state:  # a new browser session (a reload): resume the saved interview, if any
-    data = db.study_setting(me.id, SAVED)
-    try:
-        state[slot] = QuizSession.from_json(data) if data else None
-    except ValueError:
-        state[slot] = None
-session: QuizSession | None = state[slot]
+session: QuizSession | None = widgets.resumed_session(slot, SAVED)
 
 
 def save() -> None:
-    data = None if session is None else session.to_json()
-    if state.get(f"{slot}_saved") != data:
-        db.save_study_setting(me.id, SAVED, data)
-        state[f"{slot}_saved"] = data
+    widgets.save_session(slot, SAVED, session)
 
 
 def clock(seconds: float) -> str:

@@ -17,25 +17,14 @@ lang = widgets.language()
 report = widgets.bank(lang)
 questions = report.questions
 me = widgets.profile()
-db = widgets.store()
 state = st.session_state
 slot = f"quiz_{me.id}"
 
-if slot not in state:  # a new browser session (a reload): resume the saved quiz, if any
-    data = db.study_setting(me.id, SAVED)
-    try:
-        state[slot] = QuizSession.from_json(data) if data else None
-    except ValueError:
-        state[slot] = None
-session: QuizSession | None = state[slot]
+session: QuizSession | None = widgets.resumed_session(slot, SAVED)
 
 
 def save() -> None:
-    """Write the quiz to the store when it changed since the last write (one small row)."""
-    data = None if session is None else session.to_json()
-    if state.get(f"{slot}_saved") != data:
-        db.save_study_setting(me.id, SAVED, data)
-        state[f"{slot}_saved"] = data
+    widgets.save_session(slot, SAVED, session)
 
 
 def undo_last() -> None:
