@@ -19,7 +19,7 @@ $(VENV)/.installed-app: pyproject.toml | $(PY)
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed-app
-	$(PIP) -e '.[dev]'
+	$(PIP) -e '.[dev,real]'
 	touch $@
 
 install: $(VENV)/.installed-app
