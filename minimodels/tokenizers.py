@@ -60,7 +60,9 @@ def pre_tokenize(text: str) -> list[str]:
 
 
 class WordPieceTokenizer:
-    max_word_chars = 100  # as in BERT: longer "words" are [UNK] rather than hundreds of pieces
+    # Longer "words" are [UNK] rather than hundreds of pieces. Hugging Face's BertTokenizer uses
+    # 100; Google's original tokenization.py uses 200 (WordpieceTokenizer.__init__).
+    max_word_chars = 100
 
     def __init__(self, vocab: Sequence[str], specials: Sequence[str] = BERT_SPECIALS):
         self.specials = list(specials)
