@@ -99,6 +99,27 @@ def export_bank(fmt: str, bank: str | None) -> int:
     return 0
 
 
+def export_deck(out: str | None, language: str, bank: str | None) -> int:
+    """The bank as an Anki deck in `out` (see `studyapp.bank.anki`)."""
+    from studyapp.bank.anki import export_apkg
+    from studyapp.bank.load import default_bank_dir
+
+    root = Path(bank) if bank else default_bank_dir()
+    if not out or not root.is_dir():
+        why = "--format apkg needs -o FILE" if not out else f"no such folder: {root}"
+        print(f"studyapp bank export: {why}", file=sys.stderr)
+        return 2
+    try:
+        report = export_apkg(root, out, language)
+    except OSError as err:
+        print(f"studyapp bank export: cannot write {out}: {err}", file=sys.stderr)
+        return 2
+    for problem in report.problems:
+        print(f"skipped: {problem}", file=sys.stderr)
+    print(f"wrote {len(report.questions)} notes to {out}", file=sys.stderr)
+    return 0
+
+
 def bank_sizes(bank: str | None) -> int:
     from studyapp.bank.load import default_bank_dir, load_bank, size_table
 
@@ -260,8 +281,16 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--rules", action="store_true", help="list the rules and exit")
     bank = sub.add_parser("bank", help="work with the whole bank")
     bank_sub = bank.add_subparsers(dest="bank_command", required=True)
-    export = bank_sub.add_parser("export", help="print every valid question with every field")
-    export.add_argument("--format", choices=["json"], default="json")
+    export = bank_sub.add_parser(
+        "export", help="every valid question: as JSON on stdout, or as an Anki deck (apkg)"
+    )
+    export.add_argument("--format", choices=["json", "apkg"], default="json")
+    export.add_argument(
+        "-o", "--output", help="with apkg: the deck file to write (an Anki package)"
+    )
+    export.add_argument(
+        "--language", choices=["both", "en", "zh"], default="both", help="with apkg: card language"
+    )
     export.add_argument("--bank", help="question folder (default: the bank)")
     sizes = bank_sub.add_parser("sizes", help="print the size per topic as a Markdown table")
     sizes.add_argument("--bank", help="question folder (default: the bank)")
@@ -300,6 +329,8 @@ def main(argv: list[str] | None = None) -> int:
         return validate(args.paths, args.rules)
     if args.command == "bank" and args.bank_command == "sizes":
         return bank_sizes(args.bank)
+    if args.command == "bank" and args.bank_command == "export" and args.format == "apkg":
+        return export_deck(args.output, args.language, args.bank)
     if args.command == "bank":
         return export_bank(args.format, args.bank)
     if args.command == "demo":
