@@ -150,6 +150,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Imported {added} reviews ({duplicates} were already here).",
         "zh": "已导入 {added} 条复习记录（其中 {duplicates} 条已存在）。",
     },
+    "anki_deck": {"en": "Anki deck", "zh": "Anki 卡组"},
+    "anki_deck_help": {
+        "en": "Every question as an Anki note, in a sub-deck per topic. Importing a newer deck "
+        "updates the notes already in Anki, with their review history, instead of adding copies.",
+        "zh": "每道题是一条 Anki 笔记，每个主题一个子卡组。导入更新后的卡组时，会更新 Anki "
+        "中已有的笔记并保留其复习记录，而不会重复添加。",
+    },
+    "anki_language": {"en": "Card language", "zh": "卡片语言"},
+    "anki_both": {"en": "Both (English and Chinese)", "zh": "中英双语"},
+    "anki_download": {"en": "Download the Anki deck (.apkg)", "zh": "下载 Anki 卡组（.apkg）"},
     "question": {"en": "Question", "zh": "题目"},
     "questions": {"en": "questions", "zh": "题目数"},
     "reviews": {"en": "reviews", "zh": "复习次数"},
