@@ -7,6 +7,8 @@
 The text is split once: the first 90 % of the tokens train, the last 10 % validate. Validation uses
 a fixed sample (same windows, same masks every time), so two evaluations differ only because the
 model changed. The optimiser and schedule are nanoGPT's: AdamW, linear warm-up, cosine decay.
+With optimizer="muon", the matrices inside the Transformer blocks are trained by Muon instead
+(see `param_groups`); everything else stays on AdamW, on the same schedule.
 """
 
 from __future__ import annotations
@@ -67,6 +69,11 @@ class TrainConfig:
     # bfloat16 autocast for matmuls (weights and optimizer stay float32). About 3x the float32
     # throughput on CPUs with native bf16 (AVX512-BF16, AMX); much slower on CPUs without it.
     bf16: bool = False
+    # "adamw" for every parameter, or "muon": torch.optim.Muon for the 2-D matrices inside the
+    # Transformer blocks (attention and MLP weights), AdamW for the rest (embeddings, the tied
+    # head, LayerNorm gains, biases). Muon's rate follows the same schedule, scaled from muon_lr.
+    optimizer: str = "adamw"
+    muon_lr: float = 0.02  # Keller Jordan's default, with Muon's "original" shape adjustment
 
 
 @dataclass
@@ -101,6 +108,52 @@ def lr_at(step: int, config: TrainConfig) -> float:
     return config.min_lr + 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))) * (
         config.lr - config.min_lr
     )
+
+
+def param_groups(model: torch.nn.Module) -> tuple[list[Tensor], list[Tensor], list[Tensor]]:
+    """(hidden matrices, other matrices, vectors) of a model with a `blocks` ModuleList.
+
+    Hidden matrices are the 2-D weights inside the blocks: Muon orthogonalises their updates,
+    which only makes sense for a linear map from one hidden space to another. The other matrices
+    are embeddings (a lookup table: each row is updated alone) and whatever sits outside the
+    blocks (heads, the pooler): modded-nanogpt keeps those on Adam, and so do we. Vectors
+    (biases, LayerNorm gains) are never decayed."""
+    if not isinstance(getattr(model, "blocks", None), torch.nn.ModuleList):
+        raise ValueError(f"{type(model).__name__} has no `blocks` ModuleList for Muon to train")
+    hidden = {id(p) for p in model.blocks.parameters() if p.dim() == 2}
+    params = list(model.parameters())  # shared (tied) parameters appear once
+    return (
+        [p for p in params if id(p) in hidden],
+        [p for p in params if p.dim() >= 2 and id(p) not in hidden],
+        [p for p in params if p.dim() < 2],
+    )
+
+
+def make_optimizers(model: torch.nn.Module, config: TrainConfig) -> list[torch.optim.Optimizer]:
+    """AdamW over everything, or Muon over the hidden matrices and AdamW over the rest.
+
+    Muon's groups carry "lr_ratio", muon_lr / lr: train() sets every group's rate to the
+    scheduled rate times that ratio (1 for AdamW's), so both follow one schedule."""
+    adamw = dict(lr=config.lr, betas=(0.9, config.beta2), weight_decay=0.0)
+    if config.optimizer == "adamw":
+        decay = [p for p in model.parameters() if p.dim() >= 2]  # matrices and embeddings
+        no_decay = [p for p in model.parameters() if p.dim() < 2]  # biases and LayerNorm gains
+        groups = [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay}]
+        optimizers = [torch.optim.AdamW(groups, **adamw)]
+    elif config.optimizer == "muon":
+        hidden, other, vectors = param_groups(model)
+        groups = [{"params": other, "weight_decay": config.weight_decay}, {"params": vectors}]
+        optimizers = [
+            torch.optim.Muon(
+                [{"params": hidden, "lr_ratio": config.muon_lr / config.lr}],
+                lr=config.muon_lr,
+                weight_decay=config.weight_decay,
+            ),
+            torch.optim.AdamW(groups, **adamw),
+        ]
+    else:
+        raise ValueError(f'optimizer must be "adamw" or "muon", not {config.optimizer!r}')
+    return optimizers
 
 
 def split_train_val(
@@ -229,30 +282,25 @@ def train(
     val_batches = Batches(val_docs, config, tokenizer, torch.Generator().manual_seed(config.seed))
     val_batch = val_batches.get(config.eval_windows, whole_split=config.eval_windows == 0)
 
-    decay = [p for p in model.parameters() if p.dim() >= 2]  # matrices and embeddings
-    no_decay = [p for p in model.parameters() if p.dim() < 2]  # biases and LayerNorm gains
-    optimizer = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay}],
-        lr=config.lr,
-        betas=(0.9, config.beta2),
-        weight_decay=0.0,
-    )
+    optimizers = make_optimizers(model, config)
 
     result = TrainResult()
     model.train()
     start, tokens, eval_seconds = time.perf_counter(), 0, 0.0
     for step in range(config.steps):
         lr = lr_at(step, config)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
+        for optimizer in optimizers:
+            for group in optimizer.param_groups:
+                group["lr"] = lr * group.get("lr_ratio", 1.0)
         batch = train_batches.get(config.batch_size)
         with autocast(config):
             loss = compute_loss(model, batch, config.objective)
-        optimizer.zero_grad(set_to_none=True)
+        model.zero_grad(set_to_none=True)
         loss.backward()
         if config.grad_clip > 0:
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-        optimizer.step()
+        for optimizer in optimizers:
+            optimizer.step()
 
         tokens += batch["x"].numel()
         result.losses.append(loss.item())

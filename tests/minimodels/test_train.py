@@ -121,3 +121,66 @@ def test_threads_are_set_once(monkeypatch):
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
+
+
+def test_muon_trains_the_block_matrices_and_adamw_the_rest():
+    tok = CharTokenizer.train(TEXT)
+    model = tiny_gpt(tok.vocab_size)
+    muon, adamw = train_module.make_optimizers(model, quick("clm", optimizer="muon"))
+    assert isinstance(muon, torch.optim.Muon) and isinstance(adamw, torch.optim.AdamW)
+    names = {id(p): n for n, p in model.named_parameters()}
+    in_muon = sorted(names[id(p)] for g in muon.param_groups for p in g["params"])
+    in_adamw = sorted(names[id(p)] for g in adamw.param_groups for p in g["params"])
+    per_block = ["attn.proj.weight", "attn.qkv.weight", "mlp.fc.weight", "mlp.proj.weight"]
+    assert in_muon == [f"blocks.{i}.{n}" for i in range(2) for n in per_block]
+    # Embeddings (the head is tied to tok_emb) and every vector stay on AdamW; nothing is left out.
+    assert "tok_emb.weight" in in_adamw and "pos_emb.weight" in in_adamw
+    assert all(p.dim() == 2 for g in muon.param_groups for p in g["params"])
+    assert sorted(in_muon + in_adamw) == sorted(names.values())
+    decayed = [names[id(p)] for g in adamw.param_groups if g["weight_decay"] for p in g["params"]]
+    assert sorted(decayed) == ["pos_emb.weight", "tok_emb.weight"]
+
+
+def test_muon_split_of_bert_keeps_heads_and_pooler_on_adamw():
+    tok = CharTokenizer.train(TEXT, specials=BERT_SPECIALS)
+    model = tiny_bert(tok.vocab_size)
+    hidden, other, vectors = train_module.param_groups(model)
+    names = {id(p): n for n, p in model.named_parameters()}
+    assert {names[id(p)].split(".")[0] for p in hidden} == {"blocks"}
+    assert len(hidden) == 2 * 4  # qkv, proj and the MLP's two layers, per block
+    assert sorted(names[id(p)] for p in other) == [
+        "embeddings.pos_emb.weight",
+        "embeddings.seg_emb.weight",
+        "embeddings.tok_emb.weight",
+        "mlm.dense.weight",
+        "nsp.weight",
+        "pooler.weight",
+    ]
+    assert all(p.dim() == 1 for p in vectors)
+
+
+def test_muon_learns_and_follows_the_schedule_at_its_own_rate(monkeypatch):
+    tok = CharTokenizer.train(TEXT)
+    config = quick("clm", optimizer="muon", steps=60, eval_every=0, muon_lr=0.02)
+    rates = []
+    original_step = torch.optim.Muon.step
+
+    def record(self, *args, **kwargs):
+        rates.append(self.param_groups[0]["lr"])
+        return original_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.Muon, "step", record)
+    result = train(tiny_gpt(tok.vocab_size), tok, DOCUMENTS, config)
+    assert rates == pytest.approx([lr_at(s, config) * 0.02 / config.lr for s in range(60)])
+    first, last = sum(result.losses[:5]) / 5, sum(result.losses[-5:]) / 5
+    assert last < first - 0.5
+    again = train(tiny_gpt(tok.vocab_size), tok, DOCUMENTS, config)
+    assert again.losses == result.losses  # deterministic under the seed
+
+
+def test_unknown_optimizer_or_a_model_without_blocks_is_a_clear_error():
+    tok = CharTokenizer.train(TEXT)
+    with pytest.raises(ValueError, match="adamw"):
+        train(tiny_gpt(tok.vocab_size), tok, DOCUMENTS, quick("clm", optimizer="sgd"))
+    with pytest.raises(ValueError, match="blocks"):
+        train_module.param_groups(torch.nn.Sequential(torch.nn.Linear(4, 4)))
