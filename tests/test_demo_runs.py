@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from minimodels.results import Check, Lines
 from studyapp.demos import REGISTRY
 from studyapp.demos import runs as runs_module
+from studyapp.demos.diskcache import DemoCache
 from studyapp.demos.runs import QueueFull, TrainingQueue
 from tests.bankfixtures import REPO, VALID, write_question
 
@@ -267,3 +268,74 @@ def test_another_demo_shows_none_of_the_training_ones_widgets(env):
     at.selectbox(key="demo_pick").set_value("bert-fill-mask").run()
     assert any("Press Run" in i.value for i in at.info) and not at.get("progress")
     assert [c[0] for c in env.calls] == ["gpt-train"]  # still the one run, still training
+
+
+# --- the disk cache: a finished run outlives the server --------------------------------------
+
+
+@pytest.fixture
+def demo_cache(tmp_path, monkeypatch):
+    write_question(tmp_path / "questions", VALID)
+    monkeypatch.setenv("STUDYAPP_BANK", str(tmp_path / "questions"))
+    return DemoCache(tmp_path / "cache")
+
+
+def test_a_new_queue_with_the_same_cache_finds_the_finished_run(fake, demo_cache):
+    fake.close()
+    first = TrainingQueue(runner=fake, cache=demo_cache)
+    run = first.submit(GPT, GPT.defaults())
+    wait_for(lambda: run.over and demo_cache.entries())
+    assert run.state == "done" and not run.from_disk and run.trained_at <= time.time()
+
+    restarted = TrainingQueue(runner=fake, cache=DemoCache(demo_cache.folder))  # a new server
+    found = restarted.find(GPT, GPT.defaults())
+    assert found.state == "done" and found.from_disk and found.over
+    assert found.trained_at == run.trained_at
+    assert found.parts[0].claim == {"en": "gpt-train trained", "zh": "gpt-train 训练完成"}
+    assert restarted.submit(GPT, GPT.defaults()) is found  # Run does not train it again
+    assert restarted.find(BERT, BERT.defaults()) is None  # nothing else was trained
+    assert len(fake.calls) == 1
+
+
+def test_train_again_replaces_the_stored_result(fake, demo_cache):
+    fake.close()
+    TrainingQueue(runner=fake, cache=demo_cache).submit(GPT, GPT.defaults())
+    wait_for(lambda: demo_cache.entries())
+    old = TrainingQueue(runner=fake, cache=demo_cache).find(GPT, GPT.defaults())
+
+    def retrained(demo, params, progress):
+        return [Check({"en": "trained again", "zh": "重新训练完成"}, True)]
+
+    queue = TrainingQueue(runner=retrained, cache=demo_cache)
+    assert queue.find(GPT, GPT.defaults()).from_disk
+    again = queue.submit(GPT, GPT.defaults(), again=True)
+    assert again is not old and not again.from_disk
+    wait_for(lambda: again.over)
+    assert queue.submit(GPT, GPT.defaults(), again=False) is again
+    stored = lambda: TrainingQueue(cache=demo_cache).find(GPT, GPT.defaults())  # noqa: E731
+    wait_for(lambda: stored().trained_at == again.trained_at)  # written after the run is over
+    restarted = TrainingQueue(cache=demo_cache).find(GPT, GPT.defaults())
+    assert restarted.parts[0].claim["en"] == "trained again"
+    assert restarted.trained_at == again.trained_at > old.trained_at
+    assert len(demo_cache.entries()) == 1
+
+
+def test_a_failed_run_is_not_stored(fake, demo_cache):
+    queue = TrainingQueue(runner=fake, cache=demo_cache)
+    bad = queue.submit(GPT, {**GPT.defaults(), "seed": 13})
+    wait_for(lambda: bad.over)
+    assert bad.state == "failed" and demo_cache.entries() == []
+    assert TrainingQueue(cache=demo_cache).find(GPT, {**GPT.defaults(), "seed": 13}) is None
+
+
+def test_a_cache_that_cannot_be_written_loses_no_result(fake, demo_cache):
+    demo_cache.folder.parent.mkdir(parents=True, exist_ok=True)
+    demo_cache.folder.write_text("a file where the folder should be")
+    fake.close()
+    queue = TrainingQueue(runner=fake, cache=demo_cache)
+    run = queue.submit(GPT, GPT.defaults())
+    wait_for(lambda: run.over)
+    assert run.state == "done" and queue.find(GPT, GPT.defaults()) is run
+    later = queue.submit(BERT, BERT.defaults())  # the worker goes on
+    wait_for(lambda: later.over)
+    assert later.state == "done"

@@ -8,11 +8,17 @@ pages submit a run when the learner presses Run, then only read its progress, so
 never touch it. Finished results are kept for the `keep` most recently used parameter sets, and at
 most `max_waiting` runs wait, so memory stays bounded.
 
+With a `DemoCache` (`studyapp.demos.diskcache`) every finished run is also written to disk, and a
+run that is in neither memory nor the queue is looked up there: after a server restart, a demo the
+learner trained draws at once. Asking again for a finished run trains a fresh one only when the
+learner says so (`again=True`); its result then replaces the stored one.
+
 Pure Python without Streamlit: the app keeps one `TrainingQueue` per server.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import traceback
@@ -22,8 +28,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from studyapp.demos import Demo, run_demo
+from studyapp.demos.diskcache import DemoCache
 
 RunKey = tuple[str, tuple]
+log = logging.getLogger(__name__)
 
 
 class QueueFull(RuntimeError):
@@ -45,6 +53,8 @@ class Run:
     submitted: float = field(default_factory=time.monotonic)
     started: float | None = None
     finished: float | None = None
+    trained_at: float | None = None  # wall-clock time (time.time()) the result was trained
+    from_disk: bool = False  # read from the disk cache, not trained by this server
 
     @property
     def key(self) -> RunKey:
@@ -72,9 +82,16 @@ class TrainingQueue:
     The same demo with the same parameters is one run, shared by every session that asks for it.
     """
 
-    def __init__(self, keep: int = 8, max_waiting: int = 8, runner: Runner | None = None):
+    def __init__(
+        self,
+        keep: int = 8,
+        max_waiting: int = 8,
+        runner: Runner | None = None,
+        cache: DemoCache | None = None,
+    ):
         self.keep = keep
         self.max_waiting = max_waiting
+        self.cache = cache
         self._runner = runner  # None: `run_demo`, looked up when a run starts
         self._lock = threading.Lock()
         self._finished: OrderedDict[RunKey, Run] = OrderedDict()  # least recently used first
@@ -83,23 +100,49 @@ class TrainingQueue:
         self._worker: threading.Thread | None = None
 
     def find(self, demo: Demo, params: dict[str, Any]) -> Run | None:
-        """The run of `demo` with `params` (waiting, running or finished), if there is one."""
+        """The run of `demo` with `params` (waiting, running or finished), if there is one: in
+        memory, else a finished one in the disk cache."""
         key = run_key(demo, params)
         with self._lock:
-            if key in self._finished:
-                self._finished.move_to_end(key)
-                return self._finished[key]
-            if self._running is not None and self._running.key == key:
-                return self._running
-            return next((r for r in self._waiting if r.key == key), None)
+            run = self._in_memory(key)
+        if run is not None or self.cache is None:
+            return run
+        cached = self.cache.load(demo, params)  # outside the lock: it reads a file
+        if cached is None:
+            return None
+        stored = Run(demo, dict(params), state="done", done=1.0, parts=cached.parts)
+        stored.trained_at, stored.from_disk = cached.trained_at, True
+        with self._lock:
+            run = self._in_memory(key)  # another session may have found or submitted it meanwhile
+            if run is None:
+                run = self._keep_finished(stored)
+        return run
 
-    def submit(self, demo: Demo, params: dict[str, Any]) -> Run:
+    def _in_memory(self, key: RunKey) -> Run | None:
+        if key in self._finished:
+            self._finished.move_to_end(key)
+            return self._finished[key]
+        if self._running is not None and self._running.key == key:
+            return self._running
+        return next((r for r in self._waiting if r.key == key), None)
+
+    def _keep_finished(self, run: Run) -> Run:
+        self._finished[run.key] = run
+        while len(self._finished) > self.keep:
+            self._finished.popitem(last=False)
+        return run
+
+    def submit(self, demo: Demo, params: dict[str, Any], again: bool = False) -> Run:
         """The run of `demo` with `params`: an existing one, else a new one at the end of the
-        line (a failed run is tried again). Raises `QueueFull` when `max_waiting` already wait."""
+        line. A failed run is tried again, and so is a finished one when `again` (the learner
+        pressed "train again"). Raises `QueueFull` when `max_waiting` already wait."""
         run = self.find(demo, params)
-        if run is not None and run.state != "failed":
+        if run is not None and not (run.state == "failed" or (again and run.state == "done")):
             return run
         with self._lock:
+            current = self._in_memory(run_key(demo, params))
+            if current is not None and not current.over:  # another session was quicker
+                return current
             if len(self._waiting) >= self.max_waiting:
                 raise QueueFull(f"{len(self._waiting)} training runs are already waiting")
             self._finished.pop(run_key(demo, params), None)
@@ -136,15 +179,22 @@ class TrainingQueue:
                 if curve is not None:
                     run.curve = curve
 
+            identity = None
             try:
+                # Taken before training: the bank may change while the model trains on it.
+                identity = self.cache.identity(run.demo, run.params) if self.cache else None
                 parts = (self._runner or run_demo)(run.demo, run.params, progress)
             except Exception:  # a demo's bug is shown on its page, never kills the worker
                 run.error, run.state = traceback.format_exc(), "failed"
             else:
-                run.parts, run.done, run.state = parts, 1.0, "done"
+                run.parts, run.done, run.trained_at = parts, 1.0, time.time()
+                run.state = "done"
             run.finished = time.monotonic()
             with self._lock:
                 self._running = None
-                self._finished[run.key] = run
-                while len(self._finished) > self.keep:
-                    self._finished.popitem(last=False)
+                self._keep_finished(run)
+            if identity is not None and run.state == "done":
+                try:
+                    self.cache.store(identity, parts, run.trained_at, run.finished - run.started)
+                except Exception:  # the result is shown all the same; it is just not kept
+                    log.exception("could not store %s in the demo cache", run.demo.id)
