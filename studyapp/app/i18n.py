@@ -186,6 +186,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "{n} training runs are already waiting. Try again when one has finished.",
         "zh": "已有 {n} 个训练任务在排队，请等其中一个完成后再试。",
     },
+    # A finished training run, shown from memory or from the disk cache after a restart.
+    "trained_now": {"en": "Trained just now", "zh": "刚刚训练完成"},
+    "trained_minutes": {"en": "Trained {n} minute{s} ago", "zh": "{n} 分钟前训练"},
+    "trained_hours": {"en": "Trained {n} hour{s} ago", "zh": "{n} 小时前训练"},
+    "trained_days": {"en": "Trained {n} day{s} ago", "zh": "{n} 天前训练"},
+    "train_again": {"en": "Train again", "zh": "重新训练"},
+    "train_again_help": {
+        "en": "Train a fresh model with these settings; its result replaces the saved one.",
+        "zh": "用这些设置重新训练一个模型，新结果会替换已保存的结果。",
+    },
     "check_line": {"en": "{claim}. {detail}", "zh": "{claim}。{detail}"},
     "computing": {"en": "Computing…", "zh": "计算中……"},
     "show_code": {"en": "The code that produced this", "zh": "生成这些结果的代码"},
