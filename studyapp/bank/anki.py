@@ -265,7 +265,7 @@ def source_html(source) -> str:
         title = f'<a href="{html.escape(source.url, quote=True)}">{title}</a>'
     item = f"{title}, {_plain(source.where)}"
     if source.quote:
-        item += f"<blockquote>{_plain(source.quote)}</blockquote>"
+        item += f"<blockquote>{markdown_html(source.quote)}</blockquote>"
     if source.computed_by:
         item += f" ({_plain(source.computed_by)})"
     return f"<li>{item}</li>"

@@ -1,4 +1,5 @@
-"""Settings: profile, language, desired retention, new questions per day, export and import.
+"""Settings: profile, language, desired retention, new questions per day, export and import,
+and the bank as an Anki deck.
 
 The profile picked here is this browser session's (and its URL's); another session keeps its own.
 Which profile a new session opens in is a separate, explicit choice.
@@ -8,6 +9,7 @@ import streamlit as st
 
 from studyapp.app import widgets
 from studyapp.app.i18n import LANGUAGES, tr
+from studyapp.bank.anki import LANGUAGE_CHOICES, bank_apkg
 from studyapp.progress.store import ProgressError
 
 lang = widgets.language()
@@ -112,3 +114,22 @@ if upload is not None and st.button(tr("import_button", lang), type="primary"):
     else:
         bar.empty()
         st.success(tr("imported", lang, added=result.added, duplicates=result.duplicates))
+
+st.subheader(tr("anki_deck", lang))
+st.caption(tr("anki_deck_help", lang))
+deck_language = st.radio(
+    tr("anki_language", lang),
+    LANGUAGE_CHOICES,
+    format_func={"both": tr("anki_both", lang), **LANGUAGES}.get,
+    horizontal=True,
+    key="anki_language",
+)
+st.download_button(
+    tr("anki_download", lang),
+    data=lambda: bank_apkg(deck_language),  # built on click, not on every visit to Settings
+    file_name=f"studyapp-{deck_language}.apkg",
+    mime="application/octet-stream",
+    icon=":material/style:",
+    on_click="ignore",
+    key="anki_download",
+)
