@@ -34,16 +34,29 @@ def run_app(
     *,
     allow_hosts: list[str] | None = None,
     share: bool = False,
+    corpus: list[str] | None = None,
 ) -> int:
     """Start Streamlit on the entry script; its own flags (--server.port ...) pass through.
 
-    The app has no login: refuse to listen beyond this machine unless the user says so."""
+    The app has no login: refuse to listen beyond this machine unless the user says so.
+    `corpus` files join the demo models' training text (read and checked here, before the
+    server starts, so a wrong file is told at once)."""
     from studyapp.app.hostguard import ALLOWED_HOSTS_ENV, SHARE_ENV, exposure_refusal
     from studyapp.progress.store import DB_ENV
 
     if why := exposure_refusal(server_address(streamlit_args), share):
         print(f"studyapp: {why}", file=sys.stderr)
         return 2
+    if corpus:
+        from minimodels.corpus import CORPUS_ENV, CorpusFileError, file_documents
+
+        try:
+            for path in corpus:
+                file_documents(path)
+        except CorpusFileError as error:
+            print(f"studyapp: {error}", file=sys.stderr)
+            return 2
+        os.environ[CORPUS_ENV] = os.pathsep.join(str(Path(p).resolve()) for p in corpus)
     from streamlit import net_util
     from streamlit.web import cli as stcli
 
@@ -276,6 +289,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="allow a non-loopback --server.address: no login, anyone who reaches it can "
         "read and change every profile",
     )
+    run.add_argument(
+        "--corpus",
+        action="append",
+        metavar="FILE",
+        help="a UTF-8 text or Markdown file the demo models also learn from (repeatable)",
+    )
     val = sub.add_parser("validate", help="check question files; exit 1 on any problem")
     val.add_argument("paths", nargs="*", help="files or folders (default: the bank)")
     val.add_argument("--rules", action="store_true", help="list the rules and exit")
@@ -322,7 +341,14 @@ def main(argv: list[str] | None = None) -> int:
         argv = ["run", *argv]
     args, rest = parser.parse_known_args(argv)
     if args.command == "run":
-        return run_app(rest, args.bank, args.db, allow_hosts=args.allow_host, share=args.share)
+        return run_app(
+            rest,
+            args.bank,
+            args.db,
+            allow_hosts=args.allow_host,
+            share=args.share,
+            corpus=args.corpus,
+        )
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "validate":

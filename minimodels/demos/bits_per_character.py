@@ -21,7 +21,7 @@ import random
 
 import torch
 
-from minimodels.corpus import bank_documents
+from minimodels.corpus import demo_documents
 from minimodels.demos.trained import bank_dir
 from minimodels.results import Check, Lines, Table, Text
 from minimodels.tokenizers import ByteBPETokenizer, CharTokenizer
@@ -35,7 +35,7 @@ TRAIN_CHARS, EVAL_CHARS = 150_000, 30_000
 
 
 def split_text(language: str, seed: int = 0) -> tuple[str, str]:
-    docs = bank_documents(bank_dir(), (language,))
+    docs = demo_documents(bank_dir(), language)
     random.Random(seed).shuffle(docs)
     cut = int(len(docs) * 0.9)
     return "".join(docs[:cut])[:TRAIN_CHARS], "".join(docs[cut:])[:EVAL_CHARS]

@@ -1,16 +1,20 @@
-"""WordPiece (BERT) and byte-level BPE (GPT-2), trained on this app's own answers, on your text.
+"""WordPiece (BERT) and byte-level BPE (GPT-2), trained on this app's English answers, on your text.
+
+The training text is the clean English corpus (minimodels.corpus: plain prose, no Markdown or
+TeX), so the first merges are the pairs of English: "t h", "h e", "space t", "the".
 
 Both start from an alphabet and learn merges. WordPiece's alphabet is the characters it has seen
 (each also as a "##" piece that continues a word); a character it never saw becomes [UNK].
 Byte-level BPE's alphabet is the 256 byte values, so every string can be encoded and decoded back
-exactly; a Chinese character is 3 UTF-8 bytes, and stays in pieces until merges join them.
+exactly; a Chinese character is 3 UTF-8 bytes, and stays in pieces until merges join them (on
+an English training text, they never do; and WordPiece, which never saw one, makes it [UNK]).
 """
 
 import functools
 import os
 from pathlib import Path
 
-from minimodels.corpus import bank_documents
+from minimodels.corpus import demo_documents
 from minimodels.results import Check, Metric, Table, Text, TokenStrip
 from minimodels.tokenizers import BERT_SPECIALS, ByteBPETokenizer, WordPieceTokenizer, pre_tokenize
 
@@ -33,8 +37,9 @@ BPE_LEGEND = {
 
 
 def training_text(bank_dir) -> tuple[str, int]:
-    """The opening of every answer (English and Chinese), about SAMPLE_CHARS characters in all."""
-    documents = bank_documents(bank_dir)
+    """The opening of every English answer (and paragraph of the user's files), about
+    SAMPLE_CHARS characters in all."""
+    documents = demo_documents(bank_dir, "en")
     per_answer = max(1, SAMPLE_CHARS // max(1, len(documents)))
     return "".join(doc[:per_answer] + "\n" for doc in documents), len(documents)
 
@@ -155,8 +160,8 @@ def run(english: str, chinese: str, merges: int = 100) -> list:
             {"en": "training text", "zh": "训练文本"},
             f"{chars:,} chars",
             {
-                "en": f"the opening of each of {answers} answers",
-                "zh": f"{answers} 个答案各自的开头",
+                "en": f"the opening of each of {answers} English answers",
+                "zh": f"{answers} 个英文答案各自的开头",
             },
         ),
         Metric({"en": "WordPiece vocabulary", "zh": "WordPiece 词表"}, f"{wordpiece.vocab_size:,}"),
@@ -167,18 +172,18 @@ def run(english: str, chinese: str, merges: int = 100) -> list:
         ),
         Text(
             {
-                "en": "WordPiece's alphabet holds every character of the training text twice (as a "
-                "word start and as a ## continuation), so Chinese fills it with thousands of "
-                "characters, and an unseen character is [UNK]. Byte-level BPE starts from just 256 "
-                "bytes and never needs [UNK], but a Chinese character costs 3 byte tokens until "
-                "merges join them, so Chinese text usually needs more BPE tokens per character "
-                "than English. BPE merges the most frequent pair; WordPiece the pair with the "
+                "en": "Both learned from English text. WordPiece's alphabet holds every character "
+                "of the training text twice (as a word start and as a ## continuation), so a "
+                "character it never saw, here every Chinese character, is [UNK]. Byte-level BPE "
+                "starts from just 256 bytes and never needs [UNK], but a Chinese character costs "
+                "3 byte tokens until merges join them, and merges learned from English never do, "
+                "so Chinese text needs far more BPE tokens per character than English. BPE merges the most frequent pair; WordPiece the pair with the "
                 "highest count(ab) / (count(a) · count(b)), which favours rare letters that "
                 "always appear together.",
-                "zh": "WordPiece 的字母表把训练文本中的每个字符都收录两次（作为词首和作为 ## 接续），所以中文会"
-                "让它装进成千上万个字符，而没见过的字符就是 [UNK]。字节级 BPE 只从 256 个字节出发，永远不需要 "
-                "[UNK]，但一个汉字占 3 个字节 token，要等合并把它们连起来，所以中文每个字符通常比英文需要更多 "
-                "BPE token。BPE 合并出现最频繁的字节对；WordPiece 合并 count(ab) / (count(a) · count(b)) "
+                "zh": "两者都是在英文文本上学的。WordPiece 的字母表把训练文本中的每个字符都收录两次（作为词首和作为 "
+                "## 接续），所以没见过的字符（这里就是每一个汉字）都是 [UNK]。字节级 BPE 只从 256 个字节出发，"
+                "永远不需要 [UNK]，但一个汉字占 3 个字节 token，要等合并把它们连起来，而从英文学到的合并永远不会"
+                "连起汉字，所以中文每个字符需要的 BPE token 远多于英文。BPE 合并出现最频繁的字节对；WordPiece 合并 count(ab) / (count(a) · count(b)) "
                 "最高的组合，偏爱总是一起出现的稀有字母。",
             }
         ),

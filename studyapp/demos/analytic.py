@@ -271,11 +271,11 @@ DEMOS += [
         },
         explanation={
             "en": "Trains BERT's WordPiece and GPT-2's byte-level BPE on the openings of the "
-            "question bank's own answers, English and Chinese, then splits your two texts with "
+            "question bank's own English answers (plain prose), then splits your two texts with "
             "both: '##' pieces, merged tokens, and Chinese characters broken into UTF-8 bytes. It "
             "shows the first merges each one learned and proves byte-level BPE gives any text "
             "back exactly.",
-            "zh": "在题库自身答案（英文和中文）的开头部分上训练 BERT 的 WordPiece 和 GPT-2 的字节级 BPE，"
+            "zh": "在题库自身英文答案（纯文本）的开头部分上训练 BERT 的 WordPiece 和 GPT-2 的字节级 BPE，"
             "再用两者切分你的两段文本：'##' 词片、合并得到的 token，以及被拆成 UTF-8 字节的汉字。它展示"
             "两者最早学到的合并，并证明字节级 BPE 能原样还原任何文本。",
         },
