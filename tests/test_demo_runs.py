@@ -161,6 +161,7 @@ def env(tmp_path, monkeypatch, fake):
     )
     monkeypatch.setenv("STUDYAPP_BANK", str(tmp_path / "questions"))
     monkeypatch.setenv("STUDYAPP_DB", str(tmp_path / "progress.db"))
+    monkeypatch.setenv("STUDYAPP_CACHE_DIR", str(tmp_path / "cache"))  # no other test's runs
     st.cache_resource.clear()  # a fresh queue for the server
     return fake
 

@@ -5,6 +5,7 @@ Only pages that show a demo import this module, and torch is imported only when 
 
 from __future__ import annotations
 
+import time
 import traceback
 
 import altair as alt
@@ -34,6 +35,7 @@ from studyapp.demos import (
     run_demo,
     source_of,
 )
+from studyapp.demos.diskcache import DemoCache
 from studyapp.demos.runs import QueueFull, Run, TrainingQueue, run_key
 
 # Neutral colours first: the first category is usually "nothing happened", and red reads as an error.
@@ -42,8 +44,9 @@ STRIP_COLOURS = ["gray", "blue", "orange", "green", "violet", "red", "rainbow"]
 
 @st.cache_resource(show_spinner=False)
 def training_queue() -> TrainingQueue:
-    """The server's one queue of training runs, shared by every session."""
-    return TrainingQueue()
+    """The server's one queue of training runs, shared by every session; finished runs are kept
+    on disk, so a restart keeps them."""
+    return TrainingQueue(cache=DemoCache())
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -205,8 +208,44 @@ def _training_demo(demo: Demo, lang: str, key: str) -> None:
         elif run.state == "failed":
             _failure(run.error.strip().splitlines()[-1], run.error, lang)
         else:
+            _trained(run, params, lang, key)
             render_parts(run.parts, lang)
     _code(demo, lang)
+
+
+def trained_ago(trained_at: float, now: float, lang: str) -> str:
+    """When a run was trained, as a learner says it: "Trained 5 minutes ago"."""
+    seconds = max(now - trained_at, 0)
+    for key, unit in (("trained_days", 86400), ("trained_hours", 3600), ("trained_minutes", 60)):
+        if seconds >= unit:
+            n = int(seconds // unit)
+            return tr(key, lang, n=n, s="" if n == 1 else "s")
+    return tr("trained_now", lang)
+
+
+def _trained(run: Run, params: dict, lang: str, key: str) -> None:
+    """When the shown result was trained, and a button that trains it anew (the result may come
+    from the disk cache, trained days ago by an older server)."""
+    if st.session_state.pop(f"{key}-again-full", False):
+        st.warning(tr("queue_full", lang, n=training_queue().max_waiting))
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        st.caption(trained_ago(run.trained_at or time.time(), time.time(), lang), width="content")
+        st.button(
+            tr("train_again", lang),
+            key=f"{key}-again",
+            type="tertiary",
+            icon=":material/refresh:",
+            help=tr("train_again_help", lang),
+            on_click=_train_again,
+            args=(run.demo, params, key),
+        )
+
+
+def _train_again(demo: Demo, params: dict, key: str) -> None:
+    try:
+        training_queue().submit(demo, params, again=True)
+    except QueueFull:
+        st.session_state[f"{key}-again-full"] = True
 
 
 @st.fragment(run_every=1.0)
