@@ -177,6 +177,8 @@ def test_only_http_links_become_links(small_bank, tmp_path):
     answer = export(small_bank, tmp_path).notes["hostile-answer"]["Answer"]
     assert re.findall(r'href="([^"]*)"', answer) == ["https://arxiv.org/abs/1810.04805"]
     assert "javascript:alert(1)" in answer and 'href="javascript' not in answer
+    for other in ("ftp://example.org/f", "mailto:a@example.org", "relative/page", "//evil.org"):
+        assert "<a" not in markdown_html(f"[elsewhere]({other}) <{other}>"), other
     q = load_bank(small_bank).questions["sample-question"]
     sneaky = {"title": "x", "url": "javascript:alert(1)", "where": "here", "quote": "<q>"}
     bad = Question.model_validate({**q.model_dump(), "sources": [sneaky]})
