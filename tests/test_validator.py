@@ -5,8 +5,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from studyapp.bank.validate import RULES, question_files, validate_files
+from studyapp.bank.yamlfile import read_yaml
 from tests.bankfixtures import REPO, VALID, write_question
 
 
@@ -95,6 +97,115 @@ def test_rule_is_reported_at_the_offending_line(rule, tmp_path):
     path.parent.mkdir(parents=True)
     path.write_bytes(text if isinstance(text, bytes) else text.encode())
     assert findings(tmp_path) == expected
+
+
+# Where each finding of CASES stood (line and column) when files were parsed by PyYAML's
+# pure-Python parser; libyaml must report the same.
+LOCATED = {
+    "B002": [f"{F}:17:11: B002", f"{F}:17:28: B002"],
+    "Q001": [f"{F}:1:1: Q001"],
+    "Q002": [f"{F}:2:1: Q002"],
+    "Q003": [f"{F}:3:1: Q003"],
+    "Q004": [f"{F}:12:3: Q004"],
+    "Q005": [f"{F}:11:3: Q005"],
+    "Q006": [f"{F}:4:1: Q006"],
+    "Q007": [f"{F}:20:3: Q007"],
+    "Q008": [f"{F}:15:5: Q008"],
+    "Q009": [f"{F}:7:1: Q009"],
+    "Q010": [f"{F}:11:3: Q010"],
+    "Q011": [f"{F}:11:3: Q011"],
+    "Q012": [f"{F}:4:1: Q012"],
+    "S001": [f"{F}:7:1: S001"],
+    "S002": [f"{F}:5:1: S002"],
+    "S003": [f"{F}:7:1: S003"],
+    "Y001": [f"{F}:1:1: Y001"],
+    "Y002": [f"{F}:8:7: Y002"],
+    "Y003": [f"{F}:7:9: Y003"],
+    "Y004": [f"{F}:6:1: Y004"],
+    "Y005": [f"{F}:6:7: Y005"],
+    "Y006": [f"{F}:5:13: Y006"],
+    "Y007": [f"{F}:1:1: Y007"],
+    "Y008": [f"{F}:2:1: Y008"],
+    "Y009": [f"{F}:16:29: Y009"],
+    "Y010": [f"{F}:11:13: Y010"],
+}
+
+
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_rule_is_reported_at_the_same_line_and_column_as_before(rule, tmp_path):
+    text, _ = CASES[rule]
+    path = tmp_path / F
+    path.parent.mkdir(parents=True)
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    report = validate_files(question_files([tmp_path]), known_demos={"mlm-loss"}, root=tmp_path)
+    assert [" ".join(str(p).split(" ")[:2]) for p in report.problems] == LOCATED[rule]
+
+
+# Harder places to locate, with the findings PyYAML's pure-Python parser gave: columns after
+# Chinese characters (libyaml counts characters, not bytes), a byte-order mark with CR LF line
+# ends, flow collections, a nested tag, a file that ends inside a key.
+TRICKY = {
+    "after-chinese": (
+        replace_line(VALID, 16, "    where: 第 3.1 节 (任务 #1)"),
+        "16:23: Y009 ' #' starts a YAML comment, so the text ends at '第 3.1 节 (任务': quote the value",
+    ),
+    "flow-mapping": (
+        VALID + "numeric: {value: 1, tolerance: 0, value: 2}\n",
+        "18:35: Y004 duplicate key 'value' (first on line 18); YAML would keep only the last",
+    ),
+    "alias-in-flow": (
+        replace_line(VALID, 17, "related: [sample-question, *a]"),
+        "17:28: Y005 anchors and aliases (& and *) are not allowed",
+    ),
+    "bom-crlf": (
+        ("\ufeff" + CASES["Y009"][0]).replace("\n", "\r\n"),
+        "16:29: Y009 ' #' starts a YAML comment, so the text ends at 'Section 3.1 (Task': quote "
+        "the value",
+    ),
+    "nested-tag": (
+        replace_line(VALID, 7, "question: !!set").replace("  en: Why can", "  ? Why can", 1),
+        "7:11: Y006 tag 'tag:yaml.org,2002:set' is not allowed",
+    ),
+    "ends-inside-a-key": (VALID + "demo", "18:5: Y003 invalid YAML: could not find expected ':'"),
+    "empty-document": (
+        "---\n#",
+        "2:2: Y008 top level is a single value; expected a mapping of fields",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TRICKY))
+def test_tricky_places_are_located_as_before(case, tmp_path):
+    text, expected = TRICKY[case]
+    path = tmp_path / "x.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert [str(p) for p in read_yaml(path, "x").problems] == [f"x:{expected}"]
+
+
+def reference_positions(node: yaml.Node, loc: tuple = ()) -> dict[tuple, tuple[int, int]]:
+    """Every key's and item's (line, col) from nodes composed by PyYAML's pure-Python parser."""
+    found = {}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            here = loc + (yaml.SafeLoader("").construct_object(key),)
+            found[here] = (key.start_mark.line + 1, key.start_mark.column + 1)
+            found.update(reference_positions(value, here))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            found[loc + (i,)] = (item.start_mark.line + 1, item.start_mark.column + 1)
+            found.update(reference_positions(item, loc + (i,)))
+    return found
+
+
+def test_every_key_of_the_shipped_bank_is_located_as_by_the_pure_python_parser():
+    files = question_files([REPO / "questions"])
+    assert len(files) > 300
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        doc = read_yaml(path)
+        assert doc.problems == []
+        assert doc.data == yaml.load(text, Loader=yaml.SafeLoader), path
+        assert doc.positions == reference_positions(yaml.compose(text, Loader=yaml.SafeLoader))
 
 
 def validate_text(tmp_path: Path, text: str) -> list[str]:

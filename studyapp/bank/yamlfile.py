@@ -1,9 +1,9 @@
 """Read one question file safely and remember where every key stands.
 
 PyYAML alone would keep the last of two duplicate keys without a word, expand alias bombs, and give
-no line numbers after loading. Here the file is composed into nodes with the safe loader, anchors and
-aliases are refused, and the data is built from the nodes by hand so that each key's line and column
-are kept for error messages.
+no line numbers after loading. Here libyaml (PyYAML's C parser) turns the file into events, anchors
+and aliases are refused, and the data is built from the events by hand so that each key's line and
+column are kept for error messages. Scalars are resolved and constructed by PyYAML's safe loader.
 """
 
 from __future__ import annotations
@@ -80,61 +80,140 @@ def _position(mark: yaml.Mark | None) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1) if mark else (1, 1)
 
 
+class _Fatal(Exception):
+    """A finding after which nothing else in the file is worth reporting (Y003, Y005)."""
+
+    def __init__(self, mark: yaml.Mark | None, rule: str, message: str):
+        super().__init__(message)
+        self.mark, self.rule, self.message = mark, rule, message
+
+
 class _Builder:
-    def __init__(self, loader: yaml.SafeLoader, out: YamlFile, text: str):
-        self.loader = loader
+    """Builds the data from the C parser's events, keeping each key's and item's position.
+
+    libyaml (`yaml.CSafeLoader`) does the parsing; resolving and constructing scalars is PyYAML's
+    safe loader, as in `yaml.load`. Building from events rather than composed nodes takes one pass
+    and sees every anchor and alias, which a composed tree hides.
+    """
+
+    def __init__(self, text: str, out: YamlFile):
+        self.loader = yaml.CSafeLoader(text)
+        self.events = iter(self.loader.get_event, None)
         self.out = out
         self.text = text
+        self.last_line = text.count("\n") + 1
+
+    def position(self, mark: yaml.Mark | None) -> tuple[int, int]:
+        """1-based (line, col) of `mark`, at most the end of the text: libyaml may point one line
+        past a last line without a newline (where it notices an empty document or a lost colon)."""
+        line, col = _position(mark)
+        if line > self.last_line:
+            return self.last_line, len(self.text) - self.text.rfind("\n")
+        return line, col
 
     def fail(self, mark: yaml.Mark | None, rule: str, message: str) -> None:
-        line, col = _position(mark)
-        self.out.problems.append(Problem(self.out.path, line, col, rule, message))
+        self.out.problems.append(Problem(self.out.path, *self.position(mark), rule, message))
 
-    def build(self, node: yaml.Node, loc: Location) -> Any:
-        if isinstance(node, yaml.MappingNode):
-            if node.tag not in _PLAIN_TAGS:
-                self.fail(node.start_mark, "Y006", f"tag {node.tag!r} is not allowed")
+    def next_event(self) -> yaml.Event:
+        event = next(self.events)
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise _Fatal(event.start_mark, "Y005", "anchors and aliases (& and *) are not allowed")
+        return event
+
+    def document(self) -> yaml.Event | None:
+        """The single document's first event (None for an empty stream); errors as _Fatal."""
+        self.next_event()  # the stream's start
+        event = self.next_event()
+        if isinstance(event, yaml.StreamEndEvent):
+            return None
+        return self.next_event()  # after the document's start
+
+    def finish(self) -> None:
+        self.next_event()  # the document's end
+        event = self.next_event()
+        if not isinstance(event, yaml.StreamEndEvent):
+            while not isinstance(self.next_event(), yaml.StreamEndEvent):
+                pass  # an anchor or a syntax error further on is reported first, as it is fatal too
+            raise _Fatal(
+                event.start_mark,
+                "Y003",
+                "invalid YAML: expected a single document in the stream, but found another "
+                "document",
+            )
+
+    def tag(self, event: yaml.NodeEvent, kind: type[yaml.Node]) -> str:
+        if event.tag is not None and event.tag != "!":
+            return event.tag
+        value = event.value if isinstance(event, yaml.ScalarEvent) else None
+        return self.loader.resolve(kind, value, event.implicit)
+
+    def build(self, event: yaml.Event, loc: Location) -> Any:
+        if isinstance(event, yaml.MappingStartEvent):
+            tag = self.tag(event, yaml.MappingNode)
+            if tag not in _PLAIN_TAGS:
+                self.fail(event.start_mark, "Y006", f"tag {tag!r} is not allowed")
+                self.skip(event)
                 return None
             result: dict[Any, Any] = {}
-            for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
-                    self.fail(key_node.start_mark, "Y003", "a key must be a plain scalar")
+            while not isinstance(key_event := self.next_event(), yaml.MappingEndEvent):
+                if not isinstance(key_event, yaml.ScalarEvent):
+                    self.fail(key_event.start_mark, "Y003", "a key must be a plain scalar")
+                    self.skip(key_event)
+                    self.skip(self.next_event())
                     continue
-                key = self.scalar(key_node)
+                key = self.scalar(key_event)
+                value_event = self.next_event()
                 if key in result:
                     first = self.out.positions.get(loc + (key,), (0, 0))[0]
                     self.fail(
-                        key_node.start_mark,
+                        key_event.start_mark,
                         "Y004",
                         f"duplicate key {key!r} (first on line {first}); YAML would keep only the last",
                     )
-                    continue
-                self.out.positions[loc + (key,)] = _position(key_node.start_mark)
-                result[key] = self.build(value_node, loc + (key,))
+                    self.skip(value_event)
+                else:
+                    self.out.positions[loc + (key,)] = _position(key_event.start_mark)
+                    result[key] = self.build(value_event, loc + (key,))
             return result
-        if isinstance(node, yaml.SequenceNode):
-            if node.tag not in _PLAIN_TAGS:
-                self.fail(node.start_mark, "Y006", f"tag {node.tag!r} is not allowed")
+        if isinstance(event, yaml.SequenceStartEvent):
+            tag = self.tag(event, yaml.SequenceNode)
+            if tag not in _PLAIN_TAGS:
+                self.fail(event.start_mark, "Y006", f"tag {tag!r} is not allowed")
+                self.skip(event)
                 return None
             items = []
-            for i, item in enumerate(node.value):
-                self.out.positions[loc + (i,)] = _position(item.start_mark)
-                items.append(self.build(item, loc + (i,)))
+            while not isinstance(item := self.next_event(), yaml.SequenceEndEvent):
+                self.out.positions[loc + (len(items),)] = _position(item.start_mark)
+                items.append(self.build(item, loc + (len(items),)))
             return items
-        return self.scalar(node)
+        return self.scalar(event)
 
-    def scalar(self, node: yaml.ScalarNode) -> Any:
-        try:
-            # The safe constructor refuses python/* tags and anything else it does not know.
-            value = self.loader.construct_object(node, deep=True)
-        except yaml.YAMLError as err:
-            self.fail(node.start_mark, "Y006", f"tag {node.tag!r} is not allowed ({err.problem})")
-            return None
-        if isinstance(value, str) and node.style is None and " " in value.strip():
-            rest = self.text[node.end_mark.index :].split("\n", 1)[0]
+    def skip(self, event: yaml.Event) -> None:
+        """Read past the rest of the node that `event` starts (still checking every event)."""
+        depth = int(isinstance(event, yaml.CollectionStartEvent))
+        while depth:
+            event = self.next_event()
+            depth += isinstance(event, yaml.CollectionStartEvent)
+            depth -= isinstance(event, yaml.CollectionEndEvent)
+
+    def scalar(self, event: yaml.ScalarEvent) -> Any:
+        tag = self.tag(event, yaml.ScalarNode)
+        if tag == "tag:yaml.org,2002:str":
+            value: Any = event.value  # what the safe constructor returns, without its overhead
+        else:
+            node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+            try:
+                # The safe constructor refuses python/* tags and anything else it does not know.
+                value = self.loader.construct_object(node, deep=True)
+            except yaml.YAMLError as err:
+                self.fail(event.start_mark, "Y006", f"tag {tag!r} is not allowed ({err.problem})")
+                return None
+        # libyaml marks a plain scalar with style "", PyYAML's own parser with None.
+        if isinstance(value, str) and not event.style and " " in value.strip():
+            rest = self.text[event.end_mark.index :].split("\n", 1)[0]
             if rest.lstrip().startswith("#"):
                 self.fail(
-                    node.end_mark,
+                    event.end_mark,
                     "Y009",
                     f"' #' starts a YAML comment, so the text ends at {value[-20:]!r}: quote the value",
                 )
@@ -205,28 +284,37 @@ def read_yaml(path: Path | str, display: str | None = None) -> YamlFile:
         line, col = before.count("\n") + 1, found.start() - (before.rfind("\n") + 1) + 1
         return fail(line, col, "Y010", f"{describe_character(found.group())}: remove it")
 
+    # libyaml skips a byte-order mark without counting it: drop it so that indexes agree.
+    builder = _Builder(text.removeprefix("\ufeff"), out)
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                line, col = _position(event.start_mark)
-                return fail(line, col, "Y005", "anchors and aliases (& and *) are not allowed")
-        loader = yaml.SafeLoader(text)
         try:
-            node = loader.get_single_node()
-            if node is None:
+            first = builder.document()
+            if first is None:
                 return fail(1, 1, "Y007", "file is empty: expected a mapping of question fields")
-            if not isinstance(node, yaml.MappingNode) or node.tag not in _PLAIN_TAGS:
-                kind = {yaml.SequenceNode: "a list", yaml.ScalarNode: "a single value"}.get(
-                    type(node), "a tagged value"
-                )
-                line, col = _position(node.start_mark)
+            if (
+                not isinstance(first, yaml.MappingStartEvent)
+                or builder.tag(first, yaml.MappingNode) not in _PLAIN_TAGS
+            ):
+                kind = {
+                    yaml.SequenceStartEvent: "a list",
+                    yaml.ScalarEvent: "a single value",
+                }.get(type(first), "a tagged value")
+                builder.skip(first)
+                builder.finish()
+                line, col = builder.position(first.start_mark)
                 return fail(line, col, "Y008", f"top level is {kind}; expected a mapping of fields")
-            out.data = _Builder(loader, out, text).build(node, ())
+            out.data = builder.build(first, ())
+            builder.finish()
         finally:
-            loader.dispose()
+            builder.loader.dispose()
+    except _Fatal as err:
+        out.data, out.positions, out.problems = None, {}, []
+        return fail(*builder.position(err.mark), err.rule, err.message)
     except yaml.MarkedYAMLError as err:
-        line, col = _position(err.problem_mark or err.context_mark)
+        out.data, out.positions, out.problems = None, {}, []
+        line, col = builder.position(err.problem_mark or err.context_mark)
         return fail(line, col, "Y003", f"invalid YAML: {err.problem or err.context}")
     except yaml.YAMLError as err:
+        out.data, out.positions, out.problems = None, {}, []
         return fail(1, 1, "Y003", f"invalid YAML: {err}")
     return out
