@@ -135,6 +135,7 @@ SPEC_MODULES = (
     "architecture",
     "serving",
     "family",
+    "pretrained",
 )
 
 
