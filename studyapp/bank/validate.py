@@ -92,8 +92,7 @@ def unbalanced_math(text: str) -> str | None:
 
     `\\$` is a literal dollar, and code spans and fenced blocks are not math.
     """
-    text = re.sub(r"```.*?```|`[^`\n]*`", "", text, flags=re.DOTALL)
-    text = text.replace("\\$", "")
+    text = _outside_code(text).replace("\\$", "")
     displays = text.count("$$")
     if displays % 2:
         return "an odd number of $$"
@@ -119,8 +118,11 @@ _KATEX_SIZE = re.compile(
 _URL_BREAKERS = set("()[]!<>\"'`\\{}|^") | {" "}
 
 
+_CODE = re.compile(r"```.*?```|`[^`\n]*`", flags=re.DOTALL)
+
+
 def _outside_code(text: str) -> str:
-    return re.sub(r"```.*?```|`[^`\n]*`", "", text, flags=re.DOTALL)
+    return _CODE.sub("", text) if "`" in text else text
 
 
 def rendered_texts(q: Question) -> list[tuple[tuple[str | int, ...], str]]:
@@ -137,7 +139,8 @@ def rendered_texts(q: Question) -> list[tuple[tuple[str | int, ...], str]]:
 
 def bad_url(url: str) -> str | None:
     """Why `url` is not a well-formed http(s) URL safe to put in a Markdown link, or None."""
-    if any(c in _URL_BREAKERS or c.isspace() or not c.isprintable() for c in url):
+    # Every space but " " (a breaker) is unprintable, so this also finds tabs and newlines.
+    if not url.isprintable() or not _URL_BREAKERS.isdisjoint(url):
         bad = next(c for c in url if c in _URL_BREAKERS or c.isspace() or not c.isprintable())
         return f"contains {bad!r}; percent-encode it (e.g. {quote(bad)!r})"
     try:
@@ -210,7 +213,8 @@ def check_question(doc: YamlFile, q: Question, known_demos: set[str] | None) -> 
             found.append(doc.problem(("sources", i, "url"), "Q008", f"url {source.url!r} {why}"))
     for loc, text in rendered_texts(q):
         where = ".".join(map(str, loc))
-        if image := _REMOTE_IMAGE.search(_outside_code(text)):
+        prose = _outside_code(text)
+        if image := _REMOTE_IMAGE.search(prose):
             found.append(
                 doc.problem(
                     loc,
@@ -219,7 +223,7 @@ def check_question(doc: YamlFile, q: Question, known_demos: set[str] | None) -> 
                     "describe it in words",
                 )
             )
-        if macro := _KATEX_SIZE.search(_outside_code(text)):
+        if macro := _KATEX_SIZE.search(prose):
             found.append(
                 doc.problem(
                     loc, "Q011", f"{where} uses {macro.group()}, which KaTeX may blow up; drop it"
@@ -282,6 +286,12 @@ def link_out_of(path: Path, root: Path | None) -> Path | None:
     """Where `path` really is, when it lies in `root` but a symlink takes it out of it."""
     if root is None or not path.absolute().is_relative_to(root.absolute()):
         return None
+    below = path.absolute().relative_to(root.absolute())
+    if ".." not in below.parts and not any(
+        (root.absolute() / Path(*below.parts[: i + 1])).is_symlink()
+        for i in range(len(below.parts))
+    ):
+        return None  # no link on the way down from `root`: two `lstat`s instead of resolving
     try:
         real = path.resolve()
     except (OSError, RuntimeError):  # a symlink loop
