@@ -16,8 +16,8 @@ Bank Markdown becomes HTML through markdown-it-py with raw HTML turned off (a `<
 bank arrives as text), links only to http(s) URLs that pass the validator's `bad_url` check and
 no images (Anki must not fetch anything). `$...$` and `$$...$$` math becomes Anki's MathJax
 `\\(...\\)` and `\\[...\\]`, taken out before Markdown runs so that `_` and `*` inside math survive;
-backslashes and brackets elsewhere become character references, so text can neither open MathJax
-nor play a `[sound:...]` file.
+elsewhere a backslash before a bracket gets an invisible word joiner and `[` a character
+reference, so text can neither open MathJax nor play a `[sound:...]` file.
 
 Code exercises: Anki cannot run tests, so the front shows the task and the starter code (with the
 hints folded away) and the back the reference solution, which passes every test; the learner
@@ -85,7 +85,8 @@ th, td { border: 1px solid #999; padding: 0.2em 0.5em; }
 ol.options > li { margin: 0.3em 0; }
 li > p { margin: 0.1em 0; }
 .right { color: #1a7f37; } .wrong { color: #cf222e; }
-.nightMode .right { color: #3fb950; } .nightMode .wrong { color: #f85149; }
+.nightMode .right, .night_mode .right { color: #3fb950; }
+.nightMode .wrong, .night_mode .wrong { color: #f85149; }
 .value { font-size: 1.2em; font-weight: 600; }
 .qid { margin-top: 1.5em; font-size: 0.7em; color: #888; }
 """
@@ -161,9 +162,27 @@ _MATH_OR_CODE = re.compile(
 )
 
 
+# Anki's MathJax reads the page's text, where a character reference is already decoded: an
+# invisible word joiner after a backslash keeps a literal `\(` or `\[` from opening math.
+_MATHJAX_DELIMITER = re.compile(r"\\(?=[()\[\]])")
+WORD_JOINER = "\u2060"
+
+
+def _no_media(html_text: str) -> str:
+    # Anki finds `[sound:...]`, `[latex]` and `[$]` in the field's HTML source: no `[` is left.
+    return html_text.replace("[", "&#91;")
+
+
 def _plain(text: str) -> str:
     """Text as HTML that shows exactly `text`: no tag, no MathJax, no `[sound:...]`."""
-    return html.escape(text).replace("\\", "&#92;").replace("[", "&#91;")
+    return _no_media(html.escape(_MATHJAX_DELIMITER.sub("\\\\" + WORD_JOINER, text)))
+
+
+def _text_token(self, tokens, idx, options, env) -> str:
+    return _plain(tokens[idx].content)
+
+
+_MARKDOWN.add_render_rule("text", _text_token)  # code spans and blocks keep their own rules
 
 
 def markdown_html(text: str) -> str:
@@ -179,13 +198,14 @@ def markdown_html(text: str) -> str:
             return match.group(0)
         return f"{_OPEN}{len(maths) - 1}{_CLOSE}"
 
-    rendered = _MARKDOWN.render(_MATH_OR_CODE.sub(take_math, text))
-    rendered = rendered.replace("\\", "&#92;").replace("[", "&#91;")
+    text = text.replace(_OPEN, "").replace(_CLOSE, "")
+    rendered = _no_media(_MARKDOWN.render(_MATH_OR_CODE.sub(take_math, text)))
     return _PLACEHOLDER.sub(lambda m: html.escape(maths[int(m.group(1))], quote=False), rendered)
 
 
 def code_html(code: str) -> str:
-    return f'<pre><code class="language-python">{_plain(code.rstrip())}</code></pre>'
+    code = _no_media(html.escape(code.rstrip()))  # MathJax skips <code>: no joiners needed
+    return f'<pre><code class="language-python">{code}</code></pre>'
 
 
 # -- one note ------------------------------------------------------------------------------------
