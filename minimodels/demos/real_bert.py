@@ -16,10 +16,12 @@ What the model is for, in its sources' words (the quotes sit in BACKGROUND below
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 from minimodels import minilm
 from minimodels.results import Check, Heatmap, Metric, Table, Text, TokenStrip
+from minimodels.tokenizers import WordPieceTokenizer
 
 CONTROL = "The cat sat on the mat."  # an unrelated sentence, for the scale of the cosine
 # Two unrelated Chinese sentences and their English translations (fixed, for the vocabulary check).
@@ -127,11 +129,17 @@ def bert_normalize(text: str) -> str:
     return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
 
 
-def own_wordpiece_agrees(vocab: list[str], text: str, real: list[str]) -> tuple[bool, str]:
-    """Does minimodels' own WordPieceTokenizer, given this vocabulary, cut the text the same way?"""
-    from minimodels.tokenizers import WordPieceTokenizer
+@functools.cache
+def vocabulary() -> tuple[list[str], int, WordPieceTokenizer]:
+    """The checkpoint's 30,522 pieces, how many are Chinese characters, and minimodels' own
+    WordPieceTokenizer over them (read once: the file does not change while the app runs)."""
+    vocab = (minilm.model_dir() / "vocab.txt").read_text(encoding="utf-8").splitlines()
+    return vocab, sum(piece_kind(p) == "cjk" for p in vocab), WordPieceTokenizer(vocab)
 
-    ours = WordPieceTokenizer(vocab).tokenize(bert_normalize(text))
+
+def own_wordpiece_agrees(text: str, real: list[str]) -> tuple[bool, str]:
+    """Does minimodels' own WordPieceTokenizer, given this vocabulary, cut the text the same way?"""
+    ours = vocabulary()[2].tokenize(bert_normalize(text))
     if ours == real:
         return True, ""
     at = next((i for i, (a, b) in enumerate(zip(ours, real, strict=False)) if a != b), None)
@@ -154,13 +162,12 @@ def run(
 
     model = minilm.load()
     folder = minilm.model_dir()
-    vocab = (folder / "vocab.txt").read_text(encoding="utf-8").splitlines()
+    vocab, cjk_in_vocab, _ = vocabulary()
     pieces = model.tokenize(sentence)
     words = pieces[1:-1]  # without [CLS] and [SEP]
 
     # 1. The real tokenization, and minimodels' own WordPiece on the same vocabulary.
-    cjk_in_vocab = sum(piece_kind(p) == "cjk" for p in vocab)
-    agrees, where = own_wordpiece_agrees(vocab, sentence, words)
+    agrees, where = own_wordpiece_agrees(sentence, words)
 
     # 2. Attention: (6, 12, T, T), every row a softmax over the keys.
     attentions = model.attentions(sentence)
@@ -173,7 +180,7 @@ def run(
     # 3. Your sentence alone through encode(); then in one batch with the other sentence, the control
     #    and a longer text (so yours is padded), pooled by hand: mean over the real tokens, length 1.
     alone = model.encode([sentence])[0]
-    ids, mask = model.batch([sentence, other, CONTROL, sentence + " and so on" * 20])
+    ids, mask = model.batch([sentence, other, CONTROL, sentence + " and so on" * 4])
     with torch.inference_mode():
         hidden = model.model(ids, attention_mask=mask).hidden  # (4, T, 384), [PAD] rows included
     real = mask.unsqueeze(-1).float()  # (4, T, 1): 1 for a real token, 0 for [PAD]
