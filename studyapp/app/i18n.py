@@ -207,6 +207,16 @@ STRINGS: dict[str, dict[str, str]] = {
     "wrong": {"en": "Wrong", "zh": "错误"},
     "shown_of": {"en": "{shown} of {total} questions", "zh": "显示 {shown} / {total} 道题"},
     "no_match": {"en": "No question matches these filters.", "zh": "没有符合筛选条件的题目。"},
+    "meaning_search_missing": {
+        "en": "Search matches words. With the optional extra (pip install 'studyapp[real]'), "
+        "English searches also find questions that mean what you typed in other words.",
+        "zh": "当前搜索按词匹配。安装可选扩展（pip install 'studyapp[real]'）后，英文搜索还能按意思"
+        "找到换了说法的题目。",
+    },
+    "meaning_search_building": {
+        "en": "Reading the {n} questions for search by meaning (once per version of the bank)…",
+        "zh": "正在为按意思搜索读取 {n} 道题（题库每个版本只需一次）…",
+    },
     "broken_files": {
         "en": "{n} question file(s) could not be loaded and are left out. The other questions work.",
         "zh": "有 {n} 个题目文件无法加载，已跳过；其余题目正常可用。",
