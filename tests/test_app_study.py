@@ -259,7 +259,10 @@ def test_settings_export_then_import_through_the_widgets(env):
         exported = store.export_json(store.default_profile().id)  # what the download button serves
         second = store.create_profile("second")
     at.switch_page("app_pages/settings.py").run()
-    assert [b.label for b in at.get("download_button")] == ["Export progress (JSON)"]
+    assert [b.label for b in at.get("download_button")] == [
+        "Export progress (JSON)",
+        "Download the Anki deck (.apkg)",
+    ]
     at.selectbox[0].set_value(second.id).run()
     assert not at.exception
     at.file_uploader[0].set_value(("progress.json", exported.encode(), "application/json")).run()
