@@ -148,6 +148,11 @@ class Question(_Strict):
     demo: str | None = Field(default=None, description="Id of a registered live demo.")
     sources: list[Source] = Field(min_length=1)
     related: list[str] = Field(default_factory=list, description="Ids of related questions.")
+    deepens: list[str] = Field(
+        default_factory=list,
+        description="Ids of questions this one deliberately goes deeper into: `studyapp bank "
+        "similar --check` accepts its likeness to them instead of reporting a duplicate.",
+    )
 
     def texts(self) -> list[tuple[tuple[str | int, ...], str]]:
         """Every bilingual string with its location, e.g. (("choices", 0, "why", "zh"), "...")."""
