@@ -1,0 +1,35 @@
+"""In Chromium: Settings' Anki button downloads a deck the real server builds on click."""
+
+import re
+
+import pytest
+
+from tests.bankfixtures import study_bank
+from tests.browser.conftest import RunningApp, wait_idle
+from tests.test_anki import Deck
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    bank = study_bank(tmp_path_factory.mktemp("bank"))
+    running = RunningApp(bank, tmp_path_factory.mktemp("data"))
+    yield running
+    running.stop()
+
+
+def test_settings_downloads_an_anki_deck_in_the_chosen_language(app, page, tmp_path):
+    page.goto(app.url + "/settings")
+    wait_idle(page)
+    page.get_by_text("中文", exact=True).last.click()  # the deck's language, below the profile's
+    wait_idle(page)
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name=re.compile(r"Download the Anki deck")).click()
+    assert download.value.suggested_filename == "studyapp-zh.apkg"
+    saved = tmp_path / "deck.apkg"
+    download.value.save_as(saved)
+    deck = Deck(saved.read_bytes(), tmp_path)
+    assert sorted(deck.notes) == ["gpt2-small-params", "pick-the-encoder", "sample-question"]
+    assert "从左到右" in deck.notes["sample-question"]["Question"]
+    assert "left to right" not in deck.notes["sample-question"]["Question"]
