@@ -71,7 +71,9 @@ CSS = """\
 .card { font-family: -apple-system, "Segoe UI", Roboto, "Noto Sans", "PingFang SC",
   "Microsoft YaHei", sans-serif; font-size: 18px; line-height: 1.5; text-align: left;
   color: #1f2328; background: #ffffff; max-width: 46em; margin: 0 auto; padding: 0 0.5em; }
-.nightMode.card, .night_mode .card { color: #e6edf3; background: #1e1e1e; }
+/* Anki desktop marks night mode on the card itself, AnkiDroid (older) on an ancestor */
+.card.nightMode, .card.night_mode, .nightMode .card, .night_mode .card {
+  color: #e6edf3; background: #1e1e1e; }
 section + section { border-top: 1px dashed #999; margin-top: 1em; padding-top: 0.5em; }
 h4 { margin: 1em 0 0.3em; font-size: 0.85em; text-transform: uppercase; color: #777; }
 pre { overflow-x: auto; padding: 0.6em; border-radius: 4px; background: rgba(127,127,127,0.12);
@@ -264,9 +266,10 @@ def _back(q: Question, lang: str) -> str:
         for choice in q.choices:
             kind = "right" if choice.correct else "wrong"
             mark = "✔" if choice.correct else "✘"
+            verdict = WORDS["correct" if choice.correct else "wrong"][lang]
             items.append(
-                f'<li class="{kind}"><span class="{kind}" title="{WORDS["correct" if choice.correct else "wrong"][lang]}">'
-                f"{mark}</span> {_text(choice.text, lang)}"
+                f'<li class="{kind}"><span class="{kind}" title="{verdict}">{mark}</span> '
+                f"{_text(choice.text, lang)}"
                 f"<blockquote>{_text(choice.why, lang)}</blockquote></li>"
             )
         parts.append(
@@ -278,7 +281,7 @@ def _back(q: Question, lang: str) -> str:
     return "".join(parts)
 
 
-def source_html(source) -> str:
+def source_html(source, language: Language = "both") -> str:
     """A source as a list item: a link only when its URL passes the validator's check."""
     title = _plain(source.title)
     if bad_url(source.url) is None:
@@ -287,7 +290,7 @@ def source_html(source) -> str:
     if source.quote:
         item += f"<blockquote>{markdown_html(source.quote)}</blockquote>"
     if source.computed_by:
-        item += f" ({_plain(source.computed_by)})"
+        item += f" ({_word('computed_by', language)} {_plain(source.computed_by)})"
     return f"<li>{item}</li>"
 
 
@@ -304,7 +307,7 @@ def note_tags(q: Question) -> list[str]:
 
 
 def question_note(q: Question, language: Language = "both") -> genanki.Note:
-    sources = "".join(source_html(s) for s in q.sources)
+    sources = "".join(source_html(s, language) for s in q.sources)
     fields = [
         _sections(language, lambda lang: _front(q, lang)),
         _sections(language, lambda lang: _back(q, lang)),
