@@ -21,7 +21,9 @@ GPT = REGISTRY["gpt-train"]
 PARTS = [
     Metric({"en": "val loss", "zh": "验证损失"}, 1.875, {"en": "nats", "zh": "奈特"}),
     Table(["token", {"en": "count", "zh": "次数"}], [["th", 12, {"en": "yes", "zh": "是"}]], "t"),
-    Lines([0.0, 50.0], {"train": [4.2, 2.5], "val": [4.1, math.nan]}, {"val": {"en": "v", "zh": "验"}}),
+    Lines(
+        [0.0, 50.0], {"train": [4.2, 2.5], "val": [4.1, math.nan]}, {"val": {"en": "v", "zh": "验"}}
+    ),
     Heatmap([[0.25, 0.75]], ["a", "b"], ["q"], "attention", "weight"),
     TokenStrip(["Att", "ention"], ["merged", "byte"], {"merged": "merged"}, "BPE"),
     Text({"en": "**Sample:** the model", "zh": "**样本：** 模型"}),
@@ -210,7 +212,8 @@ def test_a_part_that_is_not_a_result_type_is_not_stored(cache):
         decode_parts([{"part": "Custom", "fields": {}}])
 
 
-def test_reading_an_entry_does_not_import_torch(cache, tmp_path):
+def test_a_cached_result_and_its_code_are_shown_without_importing_torch(cache, tmp_path):
+    """What the page needs for a cached training demo: the entry, and the demo's source."""
     code_hash.cache_clear()  # as the new process will see the code (others may be editing it)
     store(cache, GPT.defaults())
     script = (
@@ -219,12 +222,14 @@ def test_reading_an_entry_does_not_import_torch(cache, tmp_path):
         "from studyapp.demos.diskcache import DemoCache\n"
         f"cached = DemoCache({str(cache.folder)!r}).load(REGISTRY['gpt-train'],"
         " REGISTRY['gpt-train'].defaults())\n"
-        "print(len(cached.parts), 'torch' in sys.modules)\n"
+        "from studyapp.demos import source_of\n"
+        "code = source_of(REGISTRY['gpt-train'])\n"
+        "print(len(cached.parts), 'def run(' in code, 'torch' in sys.modules)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=REPO
     )
-    assert out.stdout.split() == [str(len(PARTS)), "False"]
+    assert out.stdout.split() == [str(len(PARTS)), "True", "False"]
 
 
 def test_the_default_folder_is_demos_under_the_cache_folder(tmp_path, monkeypatch):
