@@ -200,6 +200,10 @@ def test_choices_numeric_code_and_sources(small_bank, tmp_path):
     numeric = notes["gpt2-small-params"]["Answer"]
     assert '<p class="value">124,439,808 parameters</p>' in numeric
     assert "accepted within ± 0 parameters" in numeric
+    from studyapp.app.widgets import unit_label  # what the app and the CLI pass
+
+    chinese = Deck(apkg_bytes(load_bank(small_bank).questions.values(), "zh", unit_label), tmp_path)
+    assert '<p class="value">124,439,808 个参数</p>' in chinese.notes["gpt2-small-params"]["Answer"]
     code = notes["implement-lora-linear"]
     assert "raise NotImplementedError" in code["Question"]  # the starter on the front
     assert "frozen + (alpha / r) * update" in code["Answer"]  # the reference solution on the back

@@ -25,8 +25,8 @@ compares their own attempt with it. The tests and known mistakes are the grader'
 out.
 
 The few words on the cards ("Answer", "Sources") are kept here in both languages: the bank
-package sits below the app and cannot use its `i18n` table. Units are shown as the bank writes
-them.
+package sits below the app and cannot use its `i18n` table. The app and the CLI pass the app's
+`unit_label`, so a Chinese card reads "124,439,808 个参数" as the app does.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ import html
 import io
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Literal
 
@@ -52,6 +52,14 @@ LANGUAGE_CHOICES: tuple[Language, ...] = ("both", "en", "zh")
 DECK_ROOT = "studyapp"
 MODEL_NAME = "studyapp question v1"
 FIELDS = ("Question", "Answer", "Sources", "Id")
+# A numeric answer's unit as shown in a language, e.g. the app's `widgets.unit_label`, which
+# writes "个参数" for "parameters"; without one, the unit as the bank writes it.
+UnitLabel = Callable[[str, str], str]
+
+
+def unit_as_written(unit: str, lang: str) -> str:
+    return unit.strip()
+
 
 WORDS: dict[str, dict[str, str]] = {
     "answer": {"en": "Answer", "zh": "答案"},
@@ -253,10 +261,11 @@ def _front(q: Question, lang: str) -> str:
     return "".join(parts)
 
 
-def _back(q: Question, lang: str) -> str:
+def _back(q: Question, lang: str, unit_label: UnitLabel) -> str:
     parts = []
     if q.numeric:
-        unit = f" {_plain(q.numeric.unit.strip())}" if q.numeric.unit.strip() else ""
+        shown = unit_label(q.numeric.unit, lang) if q.numeric.unit.strip() else ""
+        unit = f" {_plain(shown)}" if shown else ""
         parts.append(
             f'<h4>{WORDS["value"][lang]}</h4><p class="value">{number_text(q.numeric.value)}'
             f"{unit}</p><p>{WORDS['tolerance'][lang]} {number_text(q.numeric.tolerance)}{unit}</p>"
@@ -306,11 +315,13 @@ def note_tags(q: Question) -> list[str]:
     return tags
 
 
-def question_note(q: Question, language: Language = "both") -> genanki.Note:
+def question_note(
+    q: Question, language: Language = "both", unit_label: UnitLabel = unit_as_written
+) -> genanki.Note:
     sources = "".join(source_html(s, language) for s in q.sources)
     fields = [
         _sections(language, lambda lang: _front(q, lang)),
-        _sections(language, lambda lang: _back(q, lang)),
+        _sections(language, lambda lang: _back(q, lang, unit_label)),
         f"<h4>{_word('sources', language)}</h4><ul>{sources}</ul>",
         _plain(q.id),
     ]
@@ -324,7 +335,11 @@ def deck_name(topic: str) -> str:
     return f"{DECK_ROOT}::{topic}"
 
 
-def build_package(questions: Iterable[Question], language: Language = "both") -> genanki.Package:
+def build_package(
+    questions: Iterable[Question],
+    language: Language = "both",
+    unit_label: UnitLabel = unit_as_written,
+) -> genanki.Package:
     """A package with a deck per topic, each note in its topic's deck, in id order."""
     if language not in LANGUAGE_CHOICES:
         raise ValueError(f"language must be one of {', '.join(LANGUAGE_CHOICES)}, not {language!r}")
@@ -332,21 +347,30 @@ def build_package(questions: Iterable[Question], language: Language = "both") ->
     for q in sorted(questions, key=lambda q: (q.topic, q.id)):
         if q.topic not in decks:
             decks[q.topic] = genanki.Deck(stable_id("deck", deck_name(q.topic)), deck_name(q.topic))
-        decks[q.topic].add_note(question_note(q, language))
+        decks[q.topic].add_note(question_note(q, language, unit_label))
     return genanki.Package(list(decks.values()))
 
 
-def apkg_bytes(questions: Iterable[Question], language: Language = "both") -> bytes:
+def apkg_bytes(
+    questions: Iterable[Question],
+    language: Language = "both",
+    unit_label: UnitLabel = unit_as_written,
+) -> bytes:
     buffer = io.BytesIO()
-    build_package(questions, language).write_to_file(buffer)
+    build_package(questions, language, unit_label).write_to_file(buffer)
     return buffer.getvalue()
 
 
-def export_apkg(bank: Path | str, out: Path | str, language: Language = "both") -> Report:
+def export_apkg(
+    bank: Path | str,
+    out: Path | str,
+    language: Language = "both",
+    unit_label: UnitLabel = unit_as_written,
+) -> Report:
     """Write the valid questions under `bank` to `out` as a deck; the report names what was
     skipped. The file is written whole or not at all."""
     report = load_bank(bank)
-    data = apkg_bytes(report.questions.values(), language)
+    data = apkg_bytes(report.questions.values(), language, unit_label)
     out = Path(out)
     partial = out.with_name(out.name + ".part")
     partial.write_bytes(data)
@@ -354,6 +378,6 @@ def export_apkg(bank: Path | str, out: Path | str, language: Language = "both") 
     return report
 
 
-def bank_apkg(language: Language = "both") -> bytes:
+def bank_apkg(language: Language = "both", unit_label: UnitLabel = unit_as_written) -> bytes:
     """The app's bank (as loaded for the app, re-read on change) as a deck."""
-    return apkg_bytes(get_bank().questions.values(), language)
+    return apkg_bytes(get_bank().questions.values(), language, unit_label)

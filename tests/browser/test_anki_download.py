@@ -33,3 +33,4 @@ def test_settings_downloads_an_anki_deck_in_the_chosen_language(app, page, tmp_p
     assert sorted(deck.notes) == ["gpt2-small-params", "pick-the-encoder", "sample-question"]
     assert "从左到右" in deck.notes["sample-question"]["Question"]
     assert "left to right" not in deck.notes["sample-question"]["Question"]
+    assert "124,439,808 个参数" in deck.notes["gpt2-small-params"]["Answer"]  # the app's unit names

@@ -126,7 +126,7 @@ deck_language = st.radio(
 )
 st.download_button(
     tr("anki_download", lang),
-    data=lambda: bank_apkg(deck_language),  # built on click, not on every visit to Settings
+    data=lambda: bank_apkg(deck_language, widgets.unit_label),  # built on click, not per visit
     file_name=f"studyapp-{deck_language}.apkg",
     mime="application/octet-stream",
     icon=":material/style:",
