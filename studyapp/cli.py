@@ -133,6 +133,59 @@ def export_deck(out: str | None, language: str, bank: str | None) -> int:
     return 0
 
 
+def similar_questions(bank: str | None, threshold: float | None, check: bool) -> int:
+    """Print the pairs of questions at least `threshold` alike in meaning (score, both files);
+    with `check`, exit 1 if a pair is not declared with `deepens` or a `deepens` id is unknown."""
+    from studyapp import semantic
+    from studyapp.bank.load import default_bank_dir, load_bank
+
+    if not semantic.available():
+        print(
+            "studyapp bank similar: needs the optional extra: pip install 'studyapp[real]'",
+            file=sys.stderr,
+        )
+        return 2
+    threshold = semantic.DUPLICATE_THRESHOLD if threshold is None else threshold
+    report = load_bank(bank or default_bank_dir())
+    questions = report.questions
+    texts = semantic.question_texts(questions, with_answer=True)
+    print(
+        f"comparing {len(texts)} questions (embeddings cached in {semantic.cache_dir()})",
+        file=sys.stderr,
+    )
+    pairs = semantic.Embeddings.of(texts).similar_pairs(threshold)
+    deepens = {qid: q.deepens for qid, q in questions.items()}
+    cwd = Path.cwd()
+    paths = {
+        qid: path.resolve().relative_to(cwd) if path.resolve().is_relative_to(cwd) else path
+        for qid, path in report.paths.items()
+    }
+    accepted = set(pairs) - set(semantic.undeclared(pairs, deepens))
+    for a, b, score in pairs:
+        note = "  (declared: deepens)" if (a, b, score) in accepted else ""
+        print(f"{score:.3f}  {paths[a]}  {paths[b]}{note}")
+    if not check:
+        return 0
+    failed = 0
+    for qid, q in questions.items():
+        for other in q.deepens:
+            if other not in questions or other == qid:
+                failed += 1
+                print(
+                    f"{paths[qid]}: deepens {other!r}, which is not another question of the bank",
+                    file=sys.stderr,
+                )
+    for a, b, score in semantic.undeclared(pairs, deepens):
+        failed += 1
+        print(
+            f"{paths[a]} and {paths[b]} are {score:.3f} alike (threshold "
+            f"{threshold}): merge them, or add `deepens: [{a}]` to {paths[b]} if it "
+            "deliberately goes deeper (or the other way round)",
+            file=sys.stderr,
+        )
+    return 1 if failed else 0
+
+
 def bank_sizes(bank: str | None) -> int:
     from studyapp.bank.load import default_bank_dir, load_bank, size_table
 
@@ -313,6 +366,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--bank", help="question folder (default: the bank)")
     sizes = bank_sub.add_parser("sizes", help="print the size per topic as a Markdown table")
     sizes.add_argument("--bank", help="question folder (default: the bank)")
+    similar = bank_sub.add_parser(
+        "similar", help="list pairs of questions alike in meaning (needs the 'real' extra)"
+    )
+    similar.add_argument("--bank", help="question folder (default: the bank)")
+    similar.add_argument("--threshold", type=float, help="cosine, default 0.89 (CONTRIBUTING)")
+    similar.add_argument(
+        "--check", action="store_true", help="exit 1 on a pair not declared with `deepens`"
+    )
     demo = sub.add_parser("demo", help="list the live demos or run one in the terminal")
     demo.add_argument("action", choices=["list", "run"])
     demo.add_argument("demo_id", nargs="?", help="the demo to run")
@@ -355,6 +416,8 @@ def main(argv: list[str] | None = None) -> int:
         return validate(args.paths, args.rules)
     if args.command == "bank" and args.bank_command == "sizes":
         return bank_sizes(args.bank)
+    if args.command == "bank" and args.bank_command == "similar":
+        return similar_questions(args.bank, args.threshold, args.check)
     if args.command == "bank" and args.bank_command == "export" and args.format == "apkg":
         return export_deck(args.output, args.language, args.bank)
     if args.command == "bank":
