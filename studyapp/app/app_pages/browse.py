@@ -2,13 +2,19 @@
 
 A page of titles, whatever the bank's size: an answer is drawn only when its question is opened
 (lazy expanders), so the page costs the same for 160 questions or 3,000. Search is ranked
-(`studyapp.bank.search`), with a snippet of where each question matched.
+(`studyapp.bank.search`), with a snippet of where each question matched. With the optional extra,
+an English query also ranks by meaning (`studyapp.semantic`): keyword and meaning rankings are
+fused by reciprocal rank, so a paraphrase that shares no word with its question still finds it.
+Chinese queries keep the keyword ranking (the model reads English). Torch loads only on such a
+query, never on a page without one.
 """
 
+import re
 from datetime import UTC, datetime
 
 import streamlit as st
 
+from studyapp import semantic
 from studyapp.app import widgets
 from studyapp.app.demo_switch import demo_switch
 from studyapp.app.i18n import tr
@@ -19,6 +25,7 @@ from studyapp.progress.scheduling import Rating
 PAGE_SIZE = 25
 RATINGS = {"again": Rating.Again, "hard": Rating.Hard, "good": Rating.Good, "easy": Rating.Easy}
 STATUSES = ["new", "seen", "due", *RATINGS]
+CHINESE = re.compile(f"[{search.HAN}]")
 
 lang = widgets.language()
 report = widgets.bank(lang)
@@ -66,10 +73,27 @@ tags = pick("tag", sorted({t for q in questions.values() for t in q.tags}), "bro
 status = pick("filter_status", STATUSES, "browse_status", lambda s: tr(f"status_{s}", lang))
 
 found = filter_questions(questions, "", set(topics), set(types), set(levels), set(tags))
+
+
+def ranked_ids(query: str) -> list[str]:
+    keyword_ids = [qid for qid, _ in search.index_for(report).search(query)]
+    if CHINESE.search(query):  # the model reads English
+        return keyword_ids
+    if not semantic.available():
+        # Said once a session, for the first English search: what the extra would add.
+        first = st.session_state.setdefault("browse_first_english_query", query)
+        if first == query:
+            st.caption(tr("meaning_search_missing", lang))
+        return keyword_ids
+    texts = semantic.question_texts(questions, with_answer=False)
+    with st.spinner(tr("meaning_search_building", lang, n=len(texts))):
+        by_meaning = semantic.Embeddings.of(texts).rank(search.clean_query(query))
+    return semantic.hybrid_ranking(keyword_ids, by_meaning)
+
+
 if query.strip():
-    ranked = search.index_for(report).search(query)
     kept = {q.id for q in found}
-    found = [questions[qid] for qid, _ in ranked if qid in kept]
+    found = [questions[qid] for qid in ranked_ids(query) if qid in kept]
 
 me, db = widgets.profile(), widgets.store()
 cards = db.cards(me.id)
