@@ -113,7 +113,8 @@ def export_bank(fmt: str, bank: str | None) -> int:
 
 
 def export_deck(out: str | None, language: str, bank: str | None) -> int:
-    """The bank as an Anki deck in `out` (see `studyapp.bank.anki`)."""
+    """The bank as an Anki deck in `out` (see `studyapp.bank.anki`), units named as the app does."""
+    from studyapp.app.widgets import unit_label
     from studyapp.bank.anki import export_apkg
     from studyapp.bank.load import default_bank_dir
 
@@ -123,7 +124,7 @@ def export_deck(out: str | None, language: str, bank: str | None) -> int:
         print(f"studyapp bank export: {why}", file=sys.stderr)
         return 2
     try:
-        report = export_apkg(root, out, language)
+        report = export_apkg(root, out, language, unit_label)
     except OSError as err:
         print(f"studyapp bank export: cannot write {out}: {err}", file=sys.stderr)
         return 2
