@@ -290,6 +290,7 @@ def test_cli_writes_the_deck(small_bank, tmp_path):
     assert len(deck.notes) == 5
     assert "从左到右" in deck.notes["sample-question"]["Question"]
     assert "left to right" not in deck.notes["sample-question"]["Question"]
+    assert "124,439,808 个参数" in deck.notes["gpt2-small-params"]["Answer"]
     missing = studyapp(*args)
     assert missing.returncode == 2 and "needs -o FILE" in missing.stderr
     nowhere = studyapp(*args, "-o", str(tmp_path / "no" / "such" / "deck.apkg"))
