@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies
 
 from studyapp.bank.anki import (
     DECK_ROOT,
@@ -321,3 +322,67 @@ def test_settings_button_downloads_the_deck(small_bank, tmp_path, monkeypatch):
     assert len(deck.notes) == 5
     assert 'lang="zh"' not in deck.notes["sample-question"]["Question"]
     st.cache_resource.clear()
+
+
+SAFE_TAGS = {"p", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "hr", "br"}
+SAFE_TAGS |= {"h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "s"}
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    strategies.lists(
+        strategies.sampled_from(
+            [
+                "<script>",
+                "<img src=x onerror=alert(1)>",
+                "</p>",
+                "<a href='x'>",
+                "$",
+                "$$",
+                "`",
+                "```\n",
+                "\\",
+                "(",
+                ")",
+                "[",
+                "]",
+                "[t](javascript:alert(1))",
+                "[t](https://a.org/)",
+                "<https://a.org>",
+                "![i](https://a.org/i.png)",
+                "_",
+                "*",
+                "\n",
+                "\n\n",
+                "- ",
+                "| a |",
+                "&amp;",
+                '"',
+                "'",
+                "x",
+                "中文",
+                " ",
+            ]
+        ),
+        max_size=30,
+    ).map("".join)
+)
+def test_any_bank_text_becomes_safe_html(text):
+    out = markdown_html(text)
+    parser = _Safe()
+    parser.feed(out)
+    parser.close()
+    assert all(href.startswith("https://a.org") for href in parser.hrefs), parser.hrefs
+    assert set(parser.tags) <= SAFE_TAGS, parser.tags
+
+
+class _Safe(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[str] = []
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        assert all(name in {"href", "class"} for name, _ in attrs), attrs
+        self.hrefs += [value for name, value in attrs if name == "href"]
