@@ -14,7 +14,7 @@ the right one. English letters, seen thousands of times each, come out right far
 import torch
 import torch.nn.functional as F
 
-from minimodels.demos.trained import BLOCK, loss_chart, scaled, tiny_bert
+from minimodels.demos.trained import BERT_STEPS, BLOCK, loss_chart, scaled, tiny_bert
 from minimodels.results import Check, Metric, Table, Text
 
 MASK = "[MASK]"
@@ -28,11 +28,12 @@ def shown(char: str) -> str:
 def run(
     text: str = "Self-attention lets every tok[MASK]n look at [MASK]ll the others.",
     top_k: int = 5,
-    steps: int = 600,
+    steps: int = BERT_STEPS,
     seed: int = 0,
+    language: str = "en",
     progress=None,
 ) -> list:
-    bert = tiny_bert(steps, seed, scaled(progress, 0.0, 0.95))
+    bert = tiny_bert(steps, seed, scaled(progress, 0.0, 0.95), language=language)
     model, tok = bert.model, bert.tokenizer
     mask_id, cls_id, sep_id = (tok.token_to_id[t] for t in (MASK, "[CLS]", "[SEP]"))
 

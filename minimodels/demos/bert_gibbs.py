@@ -12,7 +12,7 @@ demo trains.
 
 import torch
 
-from minimodels.demos.trained import code_block, scaled, tiny_bert
+from minimodels.demos.trained import BERT_STEPS, code_block, scaled, tiny_bert
 from minimodels.gpt import sample_next
 from minimodels.results import Check, Metric, Table, Text
 
@@ -50,11 +50,12 @@ def run(
     iterations: int = 300,
     burn_in: int = 100,
     top_k: int = 10,
-    steps: int = 600,
+    steps: int = BERT_STEPS,
     seed: int = 0,
+    language: str = "en",
     progress=None,
 ) -> list:
-    bert = tiny_bert(steps, seed, scaled(progress, 0.0, 0.95))
+    bert = tiny_bert(steps, seed, scaled(progress, 0.0, 0.95), language=language)
     tok = bert.tokenizer
     g = torch.Generator().manual_seed(seed)
     final, history = gibbs_steps(

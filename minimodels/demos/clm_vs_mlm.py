@@ -13,6 +13,7 @@ not across them.
 import torch
 
 from minimodels.demos.trained import (
+    GPT_STEPS,
     GPT_WIDTH,
     STEP_AXIS,
     load_corpus,
@@ -47,7 +48,7 @@ def signal_share(config, steps: int) -> tuple[float, float]:
     return labelled / positions, labelled / ordinary
 
 
-def run(steps: int = 600, seed: int = 0, progress=None) -> list:
+def run(steps: int = GPT_STEPS, seed: int = 0, progress=None) -> list:
     # The GPT is the one gpt-train shares; the BERT gets the GPT's width, so the sizes match.
     gpt = tiny_gpt(steps, seed, scaled(progress, 0.0, 0.45))
     bert = tiny_bert(steps, seed, scaled(progress, 0.45, 0.9), width=GPT_WIDTH)

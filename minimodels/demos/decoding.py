@@ -12,7 +12,7 @@ already occurred earlier in it: 0 % for text that never repeats itself, near 100
 import torch
 import torch.nn.functional as F
 
-from minimodels.demos.trained import code_block, scaled, tiny_gpt
+from minimodels.demos.trained import GPT_STEPS, code_block, scaled, tiny_gpt
 from minimodels.gpt import generate
 from minimodels.results import Check, Table, Text
 
@@ -41,11 +41,12 @@ def run(
     temperature: float = 0.8,
     top_k: int = 10,
     top_p: float = 0.9,
-    steps: int = 600,
+    steps: int = GPT_STEPS,
     seed: int = 0,
+    language: str = "en",
     progress=None,
 ) -> list:
-    gpt = tiny_gpt(steps, seed, scaled(progress, 0.0, 0.9))  # the same model as gpt-train
+    gpt = tiny_gpt(steps, seed, scaled(progress, 0.0, 0.9), language)  # the same model as gpt-train
     model, tok = gpt.model, gpt.tokenizer
     idx = torch.tensor([tok.encode(prompt)])  # (1, T)
 

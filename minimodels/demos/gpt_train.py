@@ -12,23 +12,30 @@ import math
 
 import torch
 
-from minimodels.demos.trained import code_block, loss_chart, parameter_count, tiny_gpt
+from minimodels.demos.trained import (
+    GPT_STEPS,
+    code_block,
+    loss_chart,
+    parameter_count,
+    tiny_gpt,
+)
 from minimodels.gpt import generate
 from minimodels.results import Check, Metric, Table, Text
 
 
 def run(
-    steps: int = 600,
+    steps: int = GPT_STEPS,
     seed: int = 0,
     prompt: str = "Attention ",
     length: int = 200,
     temperature: float = 0.8,
     top_k: int = 0,
     top_p: float = 1.0,
+    language: str = "en",
     progress=None,
 ) -> list:
     # 1. Train (or reuse the model another demo already trained with the same steps and seed).
-    gpt = tiny_gpt(steps, seed, progress)
+    gpt = tiny_gpt(steps, seed, progress, language)
     model, tok, base = gpt.model, gpt.tokenizer, gpt.baselines
     ln_v = math.log(tok.vocab_size)
 
@@ -102,6 +109,14 @@ def run(
             },
         ),
         Metric({"en": "parameters", "zh": "参数量"}, f"{parameter_count(model):,}"),
+        Metric(
+            {"en": "vocabulary", "zh": "词表大小"},
+            tok.vocab_size,
+            {
+                "en": "characters, and BERT's 5 special tokens",
+                "zh": "字符，外加 BERT 的 5 个特殊 token",
+            },
+        ),
         Metric(
             {"en": "seconds to beat the bigram", "zh": "超过二元基线用时（秒）"},
             "not yet" if beat is None else round(beat, 1),

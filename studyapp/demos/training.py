@@ -3,11 +3,12 @@
 from studyapp.demos import ChoiceParam, Demo, FloatParam, IntParam, TextParam
 
 SEED = IntParam("seed", {"en": "Random seed", "zh": "随机种子"}, 0, 0, 1000)
-GPT_STEPS = IntParam(
-    "steps", {"en": "GPT training steps", "zh": "GPT 训练步数"}, 600, 100, 1500, 50
-)
+GPT_STEPS = IntParam("steps", {"en": "GPT training steps", "zh": "GPT 训练步数"}, 300, 50, 1500, 50)
 BERT_STEPS = IntParam(
-    "steps", {"en": "BERT training steps", "zh": "BERT 训练步数"}, 600, 100, 1500, 50
+    "steps", {"en": "BERT training steps", "zh": "BERT 训练步数"}, 300, 50, 1500, 50
+)
+LANGUAGE = ChoiceParam(
+    "language", {"en": "Text of the answers in", "zh": "答案文本的语言"}, "en", ("en", "zh")
 )
 TEMPERATURE = FloatParam("temperature", {"en": "Temperature", "zh": "温度"}, 0.8, 0.1, 2.0, 0.1)
 LENGTH = IntParam(
@@ -23,11 +24,11 @@ DEMOS = [
         },
         explanation={
             "en": "Trains a 2-layer character-level GPT on the question bank's own answers "
-            "(English and Chinese) and draws the loss live against three baselines measured on the same "
+            "(as plain prose, in the language you choose) and draws the loss live against three baselines measured on the same "
             "validation characters: uniform (ln V, where an untrained model starts), unigram and "
             "bigram. Beating the bigram baseline proves the model learned more than which "
             "character follows which. Then it writes, with your temperature, top-k and top-p.",
-            "zh": "在题库自己的答案（中英文）上训练一个 2 层的字符级 GPT，并实时画出损失曲线，与在同一批"
+            "zh": "在题库自己的答案（转成纯文本，语言由你选择）上训练一个 2 层的字符级 GPT，并实时画出损失曲线，与在同一批"
             "验证字符上测得的三条基线对比：均匀分布（ln V，未训练模型的起点）、一元（unigram）和二元"
             "（bigram）。低于二元基线，说明模型学到的不只是“哪个字符后面跟哪个字符”。最后按你设定的温度、"
             "top-k 和 top-p 生成文本。",
@@ -43,6 +44,7 @@ DEMOS = [
             FloatParam(
                 "top_p", {"en": "Top-p (1 = off)", "zh": "Top-p（1 = 关闭）"}, 1.0, 0.05, 1.0, 0.05
             ),
+            LANGUAGE,
         ),
         trains=True,
     ),
@@ -72,6 +74,7 @@ DEMOS = [
             IntParam("top_k", {"en": "Candidates per blank", "zh": "每个空的候选数"}, 5, 1, 20),
             BERT_STEPS,
             SEED,
+            LANGUAGE,
         ),
         trains=True,
     ),
@@ -98,6 +101,7 @@ DEMOS = [
             IntParam("top_k", {"en": "Top-k after burn-in", "zh": "预热后的 top-k"}, 10, 1, 100),
             BERT_STEPS,
             SEED,
+            LANGUAGE,
         ),
         trains=True,
     ),
@@ -119,7 +123,7 @@ DEMOS = [
         },
         compute="minimodels.demos.clm_vs_mlm:run",
         params=(
-            IntParam("steps", {"en": "Training steps", "zh": "训练步数"}, 600, 100, 1200, 50),
+            IntParam("steps", {"en": "Training steps", "zh": "训练步数"}, 300, 50, 1200, 50),
             SEED,
         ),
         trains=True,
@@ -148,6 +152,7 @@ DEMOS = [
             FloatParam("top_p", {"en": "Top-p", "zh": "Top-p"}, 0.9, 0.05, 1.0, 0.05),
             GPT_STEPS,
             SEED,
+            LANGUAGE,
         ),
         trains=True,
     ),
@@ -169,12 +174,12 @@ DEMOS = [
         },
         compute="minimodels.demos.gpt1_aux_loss:run",
         params=(
-            IntParam("steps", {"en": "Fine-tuning steps", "zh": "微调步数"}, 300, 50, 1000, 50),
+            IntParam("steps", {"en": "Fine-tuning steps", "zh": "微调步数"}, 100, 50, 1000, 50),
             IntParam(
                 "pretrain_steps",
                 {"en": "Pre-training steps", "zh": "预训练步数"},
-                600,
-                100,
+                300,
+                50,
                 1500,
                 50,
             ),
