@@ -386,3 +386,24 @@ class _Safe(HTMLParser):
         self.tags.append(tag)
         assert all(name in {"href", "class"} for name, _ in attrs), attrs
         self.hrefs += [value for name, value in attrs if name == "href"]
+
+
+@pytest.mark.parametrize(
+    ("text", "bold"),
+    [
+        ("**答案是 $\\ln 2$。**当两者相等", r"答案是 \(\ln 2\)。"),  # punctuation, then Chinese
+        ("**奖励模型（RM）。**SFT 模型", "奖励模型（RM）。"),  # Chinese punctuation, then Latin
+        ("当**“引号”**后", "“引号”"),
+        ("中**粗体**字", "粗体"),
+        ("a **b** c", "b"),
+    ],
+)
+def test_bold_closes_next_to_chinese_as_the_bank_writes_it(text, bold):
+    assert f"<strong>{bold}</strong>" in markdown_html(text)
+
+
+def test_ascii_emphasis_keeps_commonmark_rules():
+    assert markdown_html("**a.**b") == "<p>**a.**b</p>\n"
+    assert (
+        markdown_html("snake_case_name and 2 * 3 * 4") == "<p>snake_case_name and 2 * 3 * 4</p>\n"
+    )

@@ -42,6 +42,8 @@ from typing import Literal
 
 import genanki
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace
+from markdown_it.rules_inline.state_inline import Scanned, StateInline
 
 from studyapp.bank.load import get_bank, load_bank
 from studyapp.bank.schema import Question, Text
@@ -157,6 +159,40 @@ def _softbreak(self, tokens, idx, options, env) -> str:
 
 
 _MARKDOWN.add_render_rule("softbreak", _softbreak)
+
+
+class _CjkEmphasisState(StateInline):
+    """CommonMark's emphasis rule with the CJK-friendly amendment: next to a Chinese character
+    or punctuation mark, punctuation just inside a `**` may meet anything just outside it, as it
+    may meet a space, so `**答案。**当` and `**答案。**RLHF` close their bold (Chinese writes no
+    space after `。`; plain CommonMark shows the asterisks)."""
+
+    def scanDelims(self, start: int, canSplitWord: bool) -> Scanned:  # noqa: N802, N803
+        end = start
+        while end < self.posMax and self.src[end] == self.src[start]:
+            end += 1
+        before = self.src[start - 1] if start > 0 else " "
+        after = self.src[end] if end < self.posMax else " "
+        punct_before = isMdAsciiPunct(ord(before)) or isPunctChar(before)
+        punct_after = isMdAsciiPunct(ord(after)) or isPunctChar(after)
+        space_before, space_after = isWhiteSpace(ord(before)), isWhiteSpace(ord(after))
+        cjk = _wide(before) or _wide(after)
+        left = not (space_after or (punct_after and not (space_before or punct_before or cjk)))
+        right = not (space_before or (punct_before and not (space_after or punct_after or cjk)))
+        can_open = left and (canSplitWord or not right or punct_before)
+        can_close = right and (canSplitWord or not left or punct_after)
+        return Scanned(can_open, can_close, end - start)
+
+
+def _parse_inline(src: str, md: MarkdownIt, env, tokens: list) -> list:
+    state = _CjkEmphasisState(src, md, env, tokens)
+    _MARKDOWN.inline.tokenize(state)
+    for rule in _MARKDOWN.inline.ruler2.getRules(""):
+        rule(state)
+    return state.tokens
+
+
+_MARKDOWN.inline.parse = _parse_inline
 
 # Placeholders for math while Markdown runs: private-use characters no Markdown rule reacts to.
 _OPEN, _CLOSE = "\ue000", "\ue001"
