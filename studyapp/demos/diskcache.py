@@ -79,8 +79,8 @@ class CachedRun:
 def code_hash() -> str:
     """A hash of the training code: every file of `minimodels`, and the numeric libraries' versions.
 
-    Computed once per process: a server runs the code it imported at start, whatever the files
-    on disk say later."""
+    Computed once per process, at its first lookup: code edited under a running server takes
+    effect when the server restarts, and so does the new hash."""
     digest = hashlib.sha256()
     for path in sorted(MINIMODELS.rglob("*.py")):
         digest.update(path.relative_to(MINIMODELS).as_posix().encode() + b"\0")
@@ -126,7 +126,8 @@ def _file_hash(path: str) -> str:
 
 def corpus_fingerprint() -> str:
     """A hash of the training text's files by name and content. A file is read again only when its
-    size or mtime changed, so a page pays a `stat` per file (about 2 ms for the bank)."""
+    size or mtime changed: after the first lookup a page pays a `stat` per file (about 10 ms for
+    the shipped bank's 372 files on a busy machine)."""
     digest = hashlib.sha256()
     for name, path in corpus_files():
         digest.update(f"{name}\0{_file_hash(path)}\0".encode())
