@@ -34,7 +34,9 @@ def app(tmp_path, monkeypatch):
     def start(bank=None, query=None) -> AppTest:
         if bank is not None:
             monkeypatch.setenv("STUDYAPP_BANK", str(bank))
-        at = AppTest.from_file(APP, default_timeout=60)
+        # With the 'real' extra, a session's first English query embeds the bank (a minute on a
+        # busy machine; later runs read the embeddings from the cache folder).
+        at = AppTest.from_file(APP, default_timeout=300)
         for key, value in (query or {}).items():
             at.query_params[key] = value
         at.run()

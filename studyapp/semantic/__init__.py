@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 import threading
 import zipfile
@@ -30,6 +31,7 @@ from typing import Any
 import numpy as np
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+SEPARATORS = re.compile(r"[\W_]+")
 CACHE_ENV = "STUDYAPP_CACHE_DIR"
 # Reciprocal rank fusion's constant (Cormack, Clarke & Buettcher 2009): a document's fused score
 # is the sum over rankings of 1 / (k + rank); k = 60 keeps one ranking's top hit from drowning
@@ -130,10 +132,13 @@ class Embeddings:
         return made
 
     def rank(self, query: str) -> list[tuple[str, float]]:
-        """(id, cosine similarity to `query`) for every question, most similar first."""
-        if not self.ids or not query.strip():
+        """(id, cosine similarity to `query`) for every question, most similar first. The query
+        is read as its words, as keyword search reads it: "KV-cache", "kv_cache" and "kv cache"
+        rank alike."""
+        words = SEPARATORS.sub(" ", query).strip()
+        if not self.ids or not words:
             return []
-        scores = self.vectors @ encode([query])[0]
+        scores = self.vectors @ encode([words])[0]
         order = np.argsort(-scores, kind="stable")
         return [(self.ids[i], float(scores[i])) for i in order]
 
