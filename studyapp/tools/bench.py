@@ -1,7 +1,8 @@
 """Benchmark: how long a rerun of the Quiz page takes against a rerun of an empty Streamlit page.
 
     python -m studyapp.tools.bench [--runs 30]
-    python -m studyapp.tools.bench --demos [--runs 3]
+    python -m studyapp.tools.bench --demos [--corpus tinyshakespeare.txt]
+    python -m studyapp.tools.bench --analytic [--runs 3]
     python -m studyapp.tools.bench --browse [--runs 9]
 
 Each figure is the median of `--runs` reruns, the pages interleaved so that load on the machine hits
@@ -23,11 +24,20 @@ running server (warmed up by one visit per page), timed from the navigation unti
 content is drawn and the script has finished; medians of `--runs` loads, pages interleaved; on the
 shipped bank and on the bank copied 20 times (every question under 20 ids) in a temporary folder.
 
-With `--demos`, every registered demo instead: its cold time (a fresh process with torch already
-imported runs it once with default parameters; median of `--runs` processes, one for training
-demos), the time to its first live progress point (training demos), and a cached re-render (the
-Demos page rerun under AppTest once the result is cached, or once Run has trained a training
-demo; median of 5).
+With `--demos`, issue 16's benchmark instead: nanoGPT's CPU recipe (`minimodels.bench`, 2,000
+steps on tiny-shakespeare, `--corpus`) runs once, whole, in a fresh process; then every training
+demo runs once with its default parameters, each in a fresh process (torch imported before the
+clock starts) with an empty cache folder, so nothing trained earlier is reused. For each: the
+seconds until it returns with its claims checked, as a ratio of nanoGPT's run; the first live
+point (the first progress report that carries the curve so far, or the first report of a demo
+that draws no live curve); and for gpt-train, the moment the live curve's validation loss is
+first below the bigram baseline. PASS or FAIL against 0.10x, 1 s and 0.04x; the exit status is 1
+on FAIL. Everything runs one after the other in one benchmark run, so the machine's load weighs
+on the reference and the demos alike.
+
+With `--analytic`, every analytic demo instead: its cold time (median of `--runs` fresh
+processes) and a cached re-render (the Demos page rerun under AppTest once the result is cached;
+median of 5).
 """
 
 from __future__ import annotations
@@ -236,21 +246,116 @@ import json, sys, time
 import torch  # imported before the clock starts: every page that shows a demo pays it once
 from studyapp.demos import REGISTRY, run_demo
 demo = REGISTRY[sys.argv[1]]
-start, first = time.perf_counter(), []
+start, first, live, below = time.perf_counter(), [], [], []
 def progress(done, text, curve=None):
-    if not first:
-        first.append(time.perf_counter() - start)
+    now = time.perf_counter() - start
+    first.append(first[0] if first else now)
+    if curve is not None and len(curve.x) and not live:
+        live.append(now)
+    series = curve.series if curve is not None else {}
+    if not below and len(series.get("val loss", ())) > 1 and "bigram baseline" in series:
+        if series["val loss"][-1] < series["bigram baseline"][-1]:
+            below.append(now)
 parts = run_demo(demo, progress=progress)
 total = time.perf_counter() - start
-beat = [p.value for p in parts if type(p).__name__ == "Metric" and "bigram" in str(p.label)]
-print(json.dumps({"total": total, "first": first[0] if first else None, "beat": beat}))
+checks = [p.passed for p in parts if type(p).__name__ == "Check"]
+# A live point: the first report with the curve so far; a demo that draws no live curve, its first report.
+live = live or first[:1]
+print(json.dumps({"total": total, "first": first[0] if first else None,
+                  "live": live[0] if live else None, "below_bigram": below[0] if below else None,
+                  "checks_passed": bool(checks) and all(checks)}))
 """
 
+REFERENCE = """
+import json, sys
+from minimodels.bench import RECIPES, run_once
+from minimodels.train import set_threads
+set_threads()
+text = open(sys.argv[1], encoding="utf-8").read()
+r = run_once(RECIPES["nanogpt"], text, 1.886)
+print(json.dumps({"total": r["total_seconds"], "step": r["step"], "val_loss": r["val_loss"]}))
+"""
+TINYSHAKESPEARE = Path(__file__).resolve().parents[3] / "shared" / "data" / "tinyshakespeare.txt"
+# Issue 16's targets, as fractions of nanoGPT's whole 2,000-step run in the same benchmark run.
+DEMO_RATIO, BIGRAM_RATIO, LIVE_SECONDS = 0.10, 0.04, 1.0
 
-def demo_timings(runs: int, tmp: Path) -> list[dict]:
+
+def load_average() -> str:
+    return f"{os.getloadavg()[0]:.1f}"
+
+
+def fresh_process(script: str, *args: str, cache_dir: Path) -> dict:
+    """Run `script` in a new interpreter with an empty cache folder; its last line is JSON."""
     import json
     import subprocess
 
+    env = {**os.environ, "STUDYAPP_CACHE_DIR": str(cache_dir)}  # no model trained before
+    out = subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, check=True, env=env
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def training_timings(tmp: Path, corpus: Path) -> tuple[dict, list[dict]]:
+    """nanoGPT's CPU recipe once (its whole run), then every training demo once, each in a fresh
+    process with an empty cache, one after the other, so that the ratios share the machine's load."""
+    from studyapp.demos import REGISTRY
+
+    reference = fresh_process(REFERENCE, str(corpus), cache_dir=tmp / "reference")
+    reference["load"] = load_average()
+    rows = []
+    for demo in REGISTRY.values():
+        if demo.trains:
+            row = fresh_process(COLD, demo.id, cache_dir=tmp / demo.id)
+            rows.append({"id": demo.id, **row, "load": load_average()})
+    return reference, rows
+
+
+def print_training(reference: dict, rows: list[dict]) -> bool:
+    """The table and the verdicts; True when every target is met."""
+    ref = reference["total"]
+    print(
+        f"nanoGPT's CPU recipe (reference): {ref:.1f} s whole run, stopped at step "
+        f"{reference['step']}, val loss {reference['val_loss']:.3f}; load {reference['load']}"
+    )
+    print("| demo | claim checked | seconds | ÷ nanoGPT | first live point (s) | below bigram "
+          "(s, ÷ nanoGPT) | load |")  # fmt: skip
+    print("|---|---|---:|---:|---:|---:|---:|")
+    failures = []
+    for r in rows:
+        ratio = r["total"] / ref
+        live = "none" if r["live"] is None else f"{r['live']:.2f}"
+        below = ""
+        if r["id"] == "gpt-train":
+            if r["below_bigram"] is None:
+                below, bigram_ok = "never", False
+            else:
+                bigram_ok = r["below_bigram"] / ref <= BIGRAM_RATIO
+                below = f"{r['below_bigram']:.1f} ({r['below_bigram'] / ref:.3f}x)"
+            if not bigram_ok:
+                failures.append(f"{r['id']}: below the bigram baseline after more than "
+                                f"{BIGRAM_RATIO}x")  # fmt: skip
+        if not r["checks_passed"]:
+            failures.append(f"{r['id']}: a claim failed")
+        if ratio > DEMO_RATIO:
+            failures.append(f"{r['id']}: {ratio:.3f}x > {DEMO_RATIO}x")
+        if r["live"] is None or r["live"] > LIVE_SECONDS:
+            failures.append(f"{r['id']}: first live point {live} (s), target {LIVE_SECONDS} s")
+        print(
+            f"| {r['id']} | {'yes' if r['checks_passed'] else 'FAILED'} | {r['total']:.1f} "
+            f"| {ratio:.3f}x | {live} | {below} | {r['load']} |"
+        )
+    print(
+        f"targets: every training demo <= {DEMO_RATIO}x nanoGPT's run with its claim checked, "
+        f"first live point <= {LIVE_SECONDS} s, gpt-train below the bigram <= {BIGRAM_RATIO}x"
+    )
+    for failure in failures:
+        print(f"FAIL {failure}")
+    print("PASS" if not failures else f"FAIL ({len(failures)} targets missed)")
+    return not failures
+
+
+def analytic_timings(runs: int, tmp: Path) -> list[dict]:
     from streamlit.testing.v1 import AppTest
 
     from studyapp.demos import REGISTRY
@@ -258,20 +363,12 @@ def demo_timings(runs: int, tmp: Path) -> list[dict]:
     os.environ["STUDYAPP_DB"] = str(tmp / "demos.db")
     rows = []
     for demo in REGISTRY.values():
-        colds = []
-        for _ in range(1 if demo.trains else runs):
-            out = subprocess.run(
-                [sys.executable, "-c", COLD, demo.id], capture_output=True, text=True, check=True
-            )
-            colds.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        if demo.trains:
+            continue
+        colds = [fresh_process(COLD, demo.id, cache_dir=tmp / "cache") for _ in range(runs)]
         app = AppTest.from_file(str(APP), default_timeout=600)
         app.query_params["demo"] = demo.id
-        app.run()  # an analytic demo computes and caches its result
-        if demo.trains:  # a training demo trains only on Run, in the server's queue
-            next(b for b in app.button if b.label == "Run").click().run()
-            while app.get("progress") or any("In line" in i.value for i in app.info):
-                time.sleep(1)
-                app.run()  # what the page's fragment does every second
+        app.run()  # the demo computes and caches its result
         reruns = []
         for _ in range(5):
             start = time.perf_counter()
@@ -280,10 +377,7 @@ def demo_timings(runs: int, tmp: Path) -> list[dict]:
         rows.append(
             {
                 "id": demo.id,
-                "trains": demo.trains,
                 "cold_s": statistics.median(c["total"] for c in colds),
-                "first_s": colds[0]["first"],
-                "beat": colds[0]["beat"],
                 "cached_ms": statistics.median(reruns),
                 "error": bool(app.exception),
             }
@@ -296,7 +390,13 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=None)
-    parser.add_argument("--demos", action="store_true", help="time every live demo instead")
+    parser.add_argument(
+        "--demos", action="store_true", help="time every training demo against nanoGPT instead"
+    )
+    parser.add_argument(
+        "--corpus", type=Path, default=TINYSHAKESPEARE, help="the text nanoGPT's recipe trains on"
+    )
+    parser.add_argument("--analytic", action="store_true", help="time every analytic demo instead")
     parser.add_argument(
         "--browse", action="store_true", help="time Browse's cold load against Today's instead"
     )
@@ -317,16 +417,17 @@ def main() -> None:
         return
     if args.demos:
         with tempfile.TemporaryDirectory() as tmp:
-            rows = demo_timings(args.runs or 3, Path(tmp))
-        print("| demo | kind | cold (s) | first progress (s) | cached re-render (ms) |")
-        print("|---|---|---:|---:|---:|")
+            reference, rows = training_timings(Path(tmp), args.corpus)
+        sys.exit(0 if print_training(reference, rows) else 1)
+    if args.analytic:
+        with tempfile.TemporaryDirectory() as tmp:
+            rows = analytic_timings(args.runs or 3, Path(tmp))
+        print(f"medians of {args.runs or 3} fresh processes; cached re-render: median of 5")
+        print("| demo | cold (s) | cached re-render (ms) | error |")
+        print("|---|---:|---:|---|")
         for r in rows:
-            first = "" if r["first_s"] is None else f"{r['first_s']:.1f}"
-            beat = f" (beats bigram at {r['beat'][0]} s)" if r["beat"] else ""
-            kind = "training" if r["trains"] else "analytic"
-            print(
-                f"| {r['id']} | {kind} | {r['cold_s']:.2f}{beat} | {first} | {r['cached_ms']:.0f} |"
-            )
+            error = "yes" if r["error"] else ""
+            print(f"| {r['id']} | {r['cold_s']:.2f} | {r['cached_ms']:.0f} | {error} |")
         return
     args.runs = args.runs or 30
     with tempfile.TemporaryDirectory() as tmp:
