@@ -1,14 +1,42 @@
-"""The question bank as the app sees it: parsed once per process, reloaded when a file changes."""
+"""The question bank as the app sees it: parsed once per process, reloaded when a file changes.
+
+Each file's own findings and its validated question are also kept on disk, in the user cache
+folder (`$STUDYAPP_CACHE_DIR/bank/`, else `platformdirs.user_cache_dir("studyapp")/bank/`), one
+JSON file per bank folder. An entry is used while its file has the size and modification time it
+had when checked, and the whole cache is dropped when the validator changes (its code, the
+registered demos, `minimodels`, pydantic or PyYAML). Rules about the whole bank (B001, B002) are
+always applied afresh. A cache that cannot be read is ignored and rewritten.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import logging
 import os
+import re
+import stat
+import tempfile
 import threading
 import time
+from importlib import metadata
 from pathlib import Path
+from typing import Any
 
+from pydantic import ValidationError
+
+from studyapp.bank import schema, validate, yamlfile
 from studyapp.bank.schema import Question
-from studyapp.bank.validate import Report, question_files, validate_files
+from studyapp.bank.validate import (
+    CheckedFile,
+    Report,
+    bank_report,
+    check_file,
+    gc_paused,
+    question_files,
+)
+from studyapp.bank.yamlfile import Problem, YamlFile
 
 BANK_ENV = "STUDYAPP_BANK"
 REPO_BANK = Path(__file__).resolve().parents[2] / "questions"
@@ -38,9 +66,167 @@ def _fingerprint(files: list[Path]) -> tuple:
 
 
 def load_bank(root: Path | str) -> Report:
-    """Validate every question file under `root`."""
+    """Validate every question file under `root`, reusing the findings of unchanged files."""
     root = Path(root)
-    return validate_files(question_files([root]), registered_demos(), root=root)
+    demos = registered_demos()
+    cache = BankCache(root, validator_version(demos))
+    checked = []
+    with gc_paused():
+        for f in question_files([root]):
+            one = cache.get(f)
+            if one is None:
+                one = check_file(f, demos, root)
+                cache.put(f, one)
+            checked.append(one)
+        cache.save()
+        return bank_report(checked, root)
+
+
+CACHE_ENV = "STUDYAPP_CACHE_DIR"
+CACHE_FORMAT = 1  # bump when an entry's layout changes
+# A file changed twice within the file system's clock tick could keep its size and time: files
+# modified this recently are checked again on every load until they settle (as git does).
+SETTLE_SECONDS = 2.0
+# Only keys the bank rules point at are kept for a cached file (B001 at `id`, B002 at `related`).
+_BANK_RULE_KEYS = ("id", "related")
+log = logging.getLogger(__name__)
+
+
+def cache_folder() -> Path:
+    """Where the bank's cache lives: the `bank/` folder of the app's one user cache folder."""
+    if folder := os.environ.get(CACHE_ENV):
+        return Path(folder) / "bank"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("studyapp")) / "bank"
+
+
+def validator_version(demos: set[str]) -> str:
+    """A hash of everything a file's findings depend on besides the file itself."""
+    digest = hashlib.sha256(f"{CACHE_FORMAT}\0{sorted(demos)}\0".encode())
+    for package in ("pydantic", "pydantic-core", "PyYAML"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            digest.update(f"{package}=={metadata.version(package)}\0".encode())
+    for module in (schema, validate, yamlfile):
+        digest.update(Path(module.__file__).read_bytes() + b"\0")
+    # Q012 only asks whether a `def name(` is in a minimodels file: its other edits do not count.
+    for path in sorted(validate.MINIMODELS.rglob("*.py")):
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            functions = sorted(set(re.findall(r"def (\w+)\(", path.read_text(encoding="utf-8"))))
+            digest.update(f"{path.relative_to(validate.MINIMODELS)}:{functions}\0".encode())
+    return digest.hexdigest()
+
+
+def _stamp(f: Path) -> list[int] | None:
+    """[size, mtime_ns] of a regular file that is not a symlink and has settled, else None:
+    anything else is checked again on every load."""
+    try:
+        st = os.lstat(f)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode) or time.time_ns() - st.st_mtime_ns < SETTLE_SECONDS * 1e9:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
+class BankCache:
+    """The checked files of one bank folder, kept on disk as JSON (never pickle)."""
+
+    def __init__(self, root: Path, version: str):
+        self.root = root
+        self.prefix = str(root) + os.sep
+        self.version = version
+        key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:24]
+        self.path = cache_folder() / f"{key}.json"
+        self.entries: dict[str, list] = {}
+        self.kept: dict[str, list] = {}
+        self.changed = False
+        self._read()
+
+    def _read(self) -> None:
+        try:
+            stored = json.loads(self.path.read_bytes())
+        except (OSError, ValueError):
+            return  # none yet, or unreadable: rebuilt
+        if (
+            isinstance(stored, dict)
+            and stored.get("version") == self.version
+            and stored.get("root") == str(self.root.resolve())
+            and isinstance(stored.get("files"), dict)
+        ):
+            self.entries = stored["files"]
+        else:
+            log.info("bank cache %s is for another validator or folder: rebuilt", self.path)
+
+    def name(self, f: Path) -> str:
+        """`f` relative to the bank folder, as the validator prints it."""
+        return str(f)[len(self.prefix) :] if str(f).startswith(self.prefix) else str(f)
+
+    def get(self, f: Path) -> CheckedFile | None:
+        """The checked file as cached, when the file has not changed since; else None."""
+        name = self.name(f)
+        entry = self.entries.get(name)
+        stamp = _stamp(f)
+        try:
+            if entry is None or stamp is None or entry[:2] != stamp:
+                return None
+            _, _, problems, places, question = entry
+            doc = YamlFile(name, positions={tuple(loc): (line, col) for loc, line, col in places})
+            checked = CheckedFile(
+                doc,
+                None if question is None else Question.model_validate_json(question),
+                [Problem(name, line, col, rule, message) for line, col, rule, message in problems],
+            )
+        except (TypeError, ValueError, ValidationError):  # a damaged entry: check the file again
+            log.info("bank cache entry for %s is damaged: checked again", name)
+            return None
+        self.kept[name] = entry
+        return checked
+
+    def put(self, f: Path, checked: CheckedFile) -> None:
+        """Remember a freshly checked file, unless it changed too recently or its question does
+        not survive a trip through JSON (a date or bytes in a free-form field)."""
+        self.changed = True
+        stamp = _stamp(f)
+        if stamp is None:
+            return
+        question = None
+        if checked.question is not None:
+            question = checked.question.model_dump_json()
+            try:
+                if Question.model_validate_json(question) != checked.question:
+                    return
+            except ValueError:
+                return
+        places = [
+            [list(loc), line, col]
+            for loc, (line, col) in checked.doc.positions.items()
+            if loc[0] in _BANK_RULE_KEYS
+        ]
+        problems = [[p.line, p.col, p.rule, p.message] for p in checked.problems]
+        self.kept[self.name(f)] = [*stamp, problems, places, question]
+
+    def save(self) -> None:
+        """Write the entries of this load's files (a removed file's entry goes), atomically."""
+        if not self.changed and self.kept.keys() == self.entries.keys():
+            return
+        stored: dict[str, Any] = {
+            "version": self.version,
+            "root": str(self.root.resolve()),
+            "files": self.kept,
+        }
+        temp = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump(stored, out, ensure_ascii=False, separators=(",", ":"))
+            os.replace(temp, self.path)
+        except OSError as err:  # a read-only cache folder costs speed, never the bank
+            log.warning("could not write the bank cache %s: %s", self.path, err)
+            if temp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(temp)
 
 
 # Files are looked at again at most once a second: a rerun must not pay one `stat` per question.

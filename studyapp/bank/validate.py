@@ -7,9 +7,11 @@ listed in CONTRIBUTING.md.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -279,7 +281,7 @@ def question_files(paths: Iterable[Path | str]) -> list[Path]:
                 )
         else:
             files.add(p)
-    return sorted(files)
+    return sorted(files, key=lambda path: path.parts)  # as Paths sort, without their slow `<`
 
 
 def link_out_of(path: Path, root: Path | None) -> Path | None:
@@ -299,32 +301,68 @@ def link_out_of(path: Path, root: Path | None) -> Path | None:
     return None if real.is_relative_to(root.resolve()) else real
 
 
+@dataclass
+class CheckedFile:
+    """One file's own findings, those that need no other file; the bank rules come later."""
+
+    doc: YamlFile
+    question: Question | None
+    problems: list[Problem]
+
+
+def check_file(
+    f: Path, known_demos: set[str] | None = None, root: Path | None = None
+) -> CheckedFile:
+    """Read and check one question file; `root` (if given) makes its printed path relative."""
+    display = str(f.relative_to(root)) if root and f.is_relative_to(root) else str(f)
+    if (real := link_out_of(f, root)) is not None:
+        doc = YamlFile(display)
+        doc.problems.append(
+            Problem(display, 1, 1, "Y001", f"a symlink to {real}, outside {root}: not read")
+        )
+    else:
+        doc = read_yaml(f, display)
+    problems = list(doc.problems)
+    question = None
+    if not doc.problems:
+        try:
+            question = Question.model_validate(doc.data)
+        except ValidationError as err:
+            problems += _schema_problems(doc, err)
+        else:
+            problems += check_question(doc, question, known_demos)
+    return CheckedFile(doc, question, problems)
+
+
 def validate_files(
     files: Iterable[Path], known_demos: set[str] | None = None, root: Path | None = None
 ) -> Report:
     """Validate question files; `root` (if given) makes printed paths relative to it."""
-    report = Report()
-    parsed: list[tuple[YamlFile, Question | None]] = []
-    for f in files:
-        display = str(f.relative_to(root)) if root and f.is_relative_to(root) else str(f)
-        if (real := link_out_of(f, root)) is not None:
-            doc = YamlFile(display)
-            doc.problems.append(
-                Problem(display, 1, 1, "Y001", f"a symlink to {real}, outside {root}: not read")
-            )
-        else:
-            doc = read_yaml(f, display)
-        report.files_checked += 1
-        report.problems += doc.problems
-        question = None
-        if not doc.problems:
-            try:
-                question = Question.model_validate(doc.data)
-            except ValidationError as err:
-                report.problems += _schema_problems(doc, err)
-            else:
-                report.problems += check_question(doc, question, known_demos)
-        parsed.append((doc, question))
+    with gc_paused():
+        return bank_report([check_file(f, known_demos, root) for f in files], root)
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """No garbage collection while a bank is built: every collection of the oldest generation
+    walks all the objects built so far, which made loading 10,000 questions take twice as long.
+    A bank holds no reference cycles to collect."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def bank_report(checked: list[CheckedFile], root: Path | None = None) -> Report:
+    """The bank made of checked files: their findings, the bank rules', and the questions that
+    passed every rule."""
+    report = Report(files_checked=len(checked))
+    for one in checked:
+        report.problems += one.problems
+    parsed = [(one.doc, one.question) for one in checked]
 
     # When two files claim one id, the one with no other problem keeps it.
     has_problems = set(report.broken_files)
