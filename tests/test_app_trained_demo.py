@@ -7,8 +7,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from minimodels.results import Check, Metric
-from studyapp.app.demo_view import trained_ago
+from minimodels.results import Check, Lines, Metric
+from studyapp.app.demo_view import trained_ago, training_queue
 from studyapp.demos import REGISTRY
 from studyapp.demos import runs as runs_module
 from studyapp.demos.diskcache import DemoCache
@@ -96,6 +96,39 @@ def test_train_again_trains_a_fresh_model_and_replaces_the_stored_result(server)
     assert [s.value for s in at.success] == ["gpt-train trained"]
     assert "Trained just now" in [c.value for c in at.caption]
     assert time.time() - stored().trained_at < 60 and len(cache.entries()) == 1
+
+
+def test_a_stored_result_that_cannot_be_drawn_is_dropped_and_run_trains_anew(server):
+    cache = DemoCache()
+    broken = [Lines(x=[0.0, 1.0], series={"loss": [3.0, 2.0, 1.0]})]  # typed right, lengths not
+    cache.store(cache.identity(GPT, GPT.defaults()), broken, time.time(), 20.0)
+    at = open_demo()
+    assert [e.value for e in at.error][0].startswith("The demo failed: ValueError")
+    assert cache.entries() == []
+    at.run()
+    assert any("Press Run" in i.value for i in at.info) and not at.error
+    next(b for b in at.button if b.label == "Run").click().run()
+    server.wait_started("gpt-train")
+    assert server.calls == [("gpt-train", GPT.defaults())]
+
+
+def test_train_again_on_a_full_queue_says_so_and_keeps_the_result(server):
+    trained_before(minutes=5)
+    queue, bert = training_queue(), REGISTRY["bert-fill-mask"]
+    queue.submit(bert, bert.defaults())
+    server.wait_started("bert-fill-mask")
+    for seed in range(1, queue.max_waiting + 1):
+        queue.submit(bert, {**bert.defaults(), "seed": seed})
+    at = open_demo()
+    again_button(at).click().run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == [
+        "8 training runs are already waiting. Try again when one has finished."
+    ]
+    assert [s.value for s in at.success] == ["Stored result: below the bigram baseline"]
+    assert [c[0] for c in server.calls] == ["bert-fill-mask"]
+    server.close()
+    wait_for(lambda: not queue.active(), 30)  # no run of this test is left for the next one
 
 
 def test_a_first_visit_offers_run_and_no_train_again(server):

@@ -209,7 +209,11 @@ def _training_demo(demo: Demo, lang: str, key: str) -> None:
             _failure(run.error.strip().splitlines()[-1], run.error, lang)
         else:
             _trained(run, params, lang, key)
-            render_parts(run.parts, lang)
+            try:
+                render_parts(run.parts, lang)
+            except Exception as err:  # e.g. a stored result edited by hand: Run trains it anew
+                queue.forget(run)
+                _failure(f"{type(err).__name__}: {err}", traceback.format_exc(), lang)
     _code(demo, lang)
 
 

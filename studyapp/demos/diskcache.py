@@ -219,6 +219,10 @@ class DemoCache:
             os.utime(path)
         return cached
 
+    def remove(self, demo: Demo, params: dict[str, Any]) -> None:
+        with contextlib.suppress(OSError):
+            self.path_for(self.identity(demo, params)).unlink()
+
     def store(
         self,
         identity: dict[str, Any],

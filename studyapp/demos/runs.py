@@ -153,6 +153,14 @@ class TrainingQueue:
                 self._worker.start()
         return run
 
+    def forget(self, run: Run) -> None:
+        """Drop a finished run from memory and disk: its result could not be drawn."""
+        with self._lock:
+            if self._finished.get(run.key) is run:
+                del self._finished[run.key]
+        if self.cache is not None:
+            self.cache.remove(run.demo, run.params)
+
     def ahead_of(self, run: Run) -> int:
         """How many runs will train before `run` starts (0 once it is running or finished)."""
         with self._lock:
