@@ -43,4 +43,5 @@ test: install-dev system-packages
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/studyapp validate
+	$(VENV)/bin/studyapp bank similar --check
 	$(VENV)/bin/pytest $(ARGS)
