@@ -227,3 +227,29 @@ def test_a_10000_file_bank_loads(tmp_path, cache_dir):
     again = bank.load_bank(bank_dir)  # from the cache
     assert again.questions == first.questions
     assert list(again.questions)[:2] == ["q00000", "q00020"]  # path order: t0/q00000, t0/q00020
+
+
+def test_search_words_are_cut_once_per_question_text(tmp_path, cache_dir, monkeypatch):
+    from studyapp.bank import search
+    from tests.bankfixtures import study_bank
+
+    questions = bank.load_bank(study_bank(tmp_path / "questions")).questions
+    cut = []
+    real = search._document
+    monkeypatch.setattr(search, "_document", lambda q: cut.append(q.id) or real(q))
+    first = search.SearchIndex(questions).search("BERT 编码器")
+    assert sorted(cut) == sorted(questions) and first
+    cut.clear()
+    assert search.SearchIndex(questions).search("BERT 编码器") == first
+    assert cut == []  # every question's words came from the cache
+    edited = dict(questions)
+    edited["sample-question"] = questions["sample-question"].model_copy(
+        update={"tags": ["bert", "encoder-only"]}
+    )
+    search.SearchIndex(edited)
+    assert cut == ["sample-question"]
+    [stored] = cache_dir.glob("bank/search-words.json")
+    stored.write_text('{"version": "damaged', encoding="utf-8")
+    cut.clear()
+    assert search.SearchIndex(questions).search("BERT 编码器") == first
+    assert sorted(cut) == sorted(questions)
