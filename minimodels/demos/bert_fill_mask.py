@@ -6,9 +6,10 @@ hidden character from everything around it. The model reads at most 30 character
 is predicted from a window of up to 30 characters around it; several blanks are predicted
 independently of each other (each with the others still masked).
 
-Chinese works the same way, but after a few hundred steps the tiny model has seen each of a
-thousand Chinese characters only a handful of times: expect frequent ones such as 的 rather than
-the right one. English letters, seen thousands of times each, come out right far more often.
+The model learns from one language, English by default. With language="zh" Chinese works the
+same way, but after a few hundred steps the tiny model has seen each of a thousand Chinese
+characters only a handful of times: expect frequent ones such as 的 rather than the right one.
+English letters, seen thousands of times each, come out right far more often.
 """
 
 import torch
@@ -94,6 +95,12 @@ def run(
                     "的 tend to win.",
                     "zh": "中文的空对这个小模型很难：约一千个汉字，每个它只见过寥寥几次，所以往往是“的”"
                     "这类高频字胜出。",
+                }
+                if language == "zh"
+                else {
+                    "en": "This BERT learned from the English answers only: it reads every Chinese "
+                    "character as [UNK]. Choose the Chinese text to fill Chinese blanks.",
+                    "zh": "这个 BERT 只学过英文答案：每个汉字它都读作 [UNK]。要填中文的空，请选择中文文本。",
                 }
             )
         )

@@ -26,13 +26,19 @@ def repeated_ngrams(text: str, n: int = 4) -> float:
 @torch.no_grad()
 def mean_nll(model, ids: torch.Tensor, n_prompt: int) -> float:
     """The model's mean -log p per generated character (nats), each scored with the context it was
-    generated from (the last block_size characters)."""
+    generated from (the last block_size characters), in two batched passes instead of one per
+    character: a character within the first block_size reads all the characters before it, so one
+    causal pass over the first block scores them all; each later one gets its own window."""
     block = model.config.block_size
-    total = 0.0
-    for t in range(n_prompt, ids.size(1)):
-        logits = model(ids[:, max(0, t - block) : t])[0, -1]  # (V,)
-        total -= F.log_softmax(logits, dim=-1)[ids[0, t]].item()
-    return total / (ids.size(1) - n_prompt)
+    targets = ids[0, n_prompt:]  # (N,)
+    early = range(n_prompt, min(ids.size(1), block + 1))  # positions t whose context is ids[:t]
+    late = range(max(n_prompt, block + 1), ids.size(1))  # contexts of exactly block characters
+    logits = [model(ids[:, :block])[0, early.start - 1 : early.stop - 1]] if early else []
+    if late:
+        windows = torch.stack([ids[0, t - block : t] for t in late])  # (len(late), block)
+        logits.append(model(windows)[:, -1])
+    log_p = F.log_softmax(torch.cat(logits).float(), dim=-1)  # (N, V)
+    return -log_p[torch.arange(len(targets)), targets].mean().item()
 
 
 def run(

@@ -163,7 +163,7 @@ def fine_tune(pretrained, data, lam: float, steps: int, seed: int, progress) -> 
     }
 
 
-def run(steps: int = 100, pretrain_steps: int = GPT_STEPS, seed: int = 0, progress=None) -> list:
+def run(steps: int = 50, pretrain_steps: int = GPT_STEPS, seed: int = 0, progress=None) -> list:
     pre = tiny_gpt(pretrain_steps, seed, scaled(progress, 0.0, 0.5))  # the shared tiny GPT
     data = make_dataset(pre.corpus, seed)
     plain = fine_tune(pre.model, data, 0.0, steps, seed, scaled(progress, 0.5, 0.75))

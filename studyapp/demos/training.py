@@ -174,7 +174,7 @@ DEMOS = [
         },
         compute="minimodels.demos.gpt1_aux_loss:run",
         params=(
-            IntParam("steps", {"en": "Fine-tuning steps", "zh": "微调步数"}, 100, 50, 1000, 50),
+            IntParam("steps", {"en": "Fine-tuning steps", "zh": "微调步数"}, 50, 50, 1000, 50),
             IntParam(
                 "pretrain_steps",
                 {"en": "Pre-training steps", "zh": "预训练步数"},

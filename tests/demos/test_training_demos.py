@@ -265,3 +265,23 @@ def test_two_sessions_asking_at_once_train_one_model():
     assert results[0] is results[1]
     assert sum("step 20/20" in c["en"] for c in calls) == 1  # trained once
     assert math.isfinite(results[0].val_loss)
+
+
+@pytest.mark.parametrize(("length", "n_prompt"), [(30, 3), (8, 2), (9, 8), (20, 12), (5, 1)])
+def test_decodings_batched_score_is_the_one_character_at_a_time_definition(length, n_prompt):
+    """mean_nll scores every generated character in two batched passes; the definition is one
+    forward pass per character over the context it was generated from (at most block_size)."""
+    import torch.nn.functional as F
+
+    from minimodels.demos.decoding import mean_nll
+    from minimodels.gpt import GPT, GPTConfig
+
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(vocab_size=20, block_size=8, n_layer=1, n_head=2, n_embd=16)).eval()
+    ids = torch.randint(20, (1, length), generator=torch.Generator().manual_seed(length))
+    total = 0.0
+    with torch.no_grad():
+        for t in range(n_prompt, length):
+            logits = model(ids[:, max(0, t - 8) : t])[0, -1]
+            total -= F.log_softmax(logits, dim=-1)[ids[0, t]].item()
+    assert mean_nll(model, ids, n_prompt) == pytest.approx(total / (length - n_prompt), abs=1e-5)
