@@ -114,22 +114,21 @@ class Embeddings:
     @classmethod
     def of(cls, texts: Mapping[str, str]) -> Embeddings:
         """The embeddings of `texts` (id -> text): from memory, else the disk cache, else
-        computed (seconds to minutes) and cached."""
+        computed (seconds to minutes) and cached. One build at a time: a second caller waits
+        for the first and reuses its result."""
         key = content_key(texts)
-        with _memo_lock:
+        with _build_lock:
             if key in _memo:
                 return _memo[key]
-        path = cache_dir() / f"{key}.npz"
-        ids = list(texts)
-        vectors = _read(path, ids)
-        if vectors is None:
-            vectors = encode([texts[qid] for qid in ids]).astype(np.float32)
-            _write(path, ids, vectors)
-        made = cls(ids, vectors)
-        with _memo_lock:
+            path = cache_dir() / f"{key}.npz"
+            ids = list(texts)
+            vectors = _read(path, ids)
+            if vectors is None:
+                vectors = encode([texts[qid] for qid in ids]).astype(np.float32)
+                _write(path, ids, vectors)
             _memo.clear()  # the previous versions of the bank are stale
-            _memo[key] = made
-        return made
+            _memo[key] = made = cls(ids, vectors)
+            return made
 
     def rank(self, query: str) -> list[tuple[str, float]]:
         """(id, cosine similarity to `query`) for every question, most similar first. The query
@@ -154,7 +153,7 @@ class Embeddings:
 
 
 _memo: dict[str, Embeddings] = {}
-_memo_lock = threading.Lock()
+_build_lock = threading.Lock()
 
 
 def _read(path: Path, ids: list[str]) -> np.ndarray | None:
