@@ -38,6 +38,7 @@ def test_each_missed_target_is_named(capsys):
         row("decoding", live=1.2),
         row("bert-gibbs", live=None),
         row("label-smoothing", passed=False),
+        {"id": "lora-rank", "load": "1.2", "error": "ValueError: rank must be positive"},
     ]
     assert not print_training(REFERENCE, rows)
     out = capsys.readouterr().out
@@ -48,8 +49,10 @@ def test_each_missed_target_is_named(capsys):
         "FAIL decoding: first live point 1.20 (s), target 1.0 s",
         "FAIL bert-gibbs: first live point none (s), target 1.0 s",
         "FAIL label-smoothing: a claim failed",
+        "FAIL lora-rank: ValueError: rank must be positive",
     ]
-    assert out.rstrip().endswith("FAIL (5 targets missed)")
+    assert "| lora-rank | FAILED to run | | | | | 1.2 |" in out
+    assert out.rstrip().endswith("FAIL (6 targets missed)")
 
 
 def test_gpt_train_that_never_gets_below_the_bigram_fails(capsys):

@@ -291,8 +291,12 @@ def fresh_process(script: str, *args: str, cache_dir: Path) -> dict:
 
     env = {**os.environ, "STUDYAPP_CACHE_DIR": str(cache_dir)}  # no model trained before
     out = subprocess.run(
-        [sys.executable, "-c", script, *args], capture_output=True, text=True, check=True, env=env
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, env=env
     )
+    if out.returncode:  # one broken demo must not cost the whole run: report it and go on
+        error = (out.stderr.strip().splitlines() or ["no output"])[-1]
+        print(f"{' '.join(args)} failed: {error}", file=sys.stderr)
+        return {"error": error}
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -302,12 +306,16 @@ def training_timings(tmp: Path, corpus: Path) -> tuple[dict, list[dict]]:
     from studyapp.demos import REGISTRY
 
     reference = fresh_process(REFERENCE, str(corpus), cache_dir=tmp / "reference")
+    if "error" in reference:
+        sys.exit(f"nanoGPT's recipe failed, nothing to compare with: {reference['error']}")
     reference["load"] = load_average()
     rows = []
+    print(f"nanoGPT's run: {reference.get('total', 0):.1f} s", file=sys.stderr)
     for demo in REGISTRY.values():
         if demo.trains:
             row = fresh_process(COLD, demo.id, cache_dir=tmp / demo.id)
-            rows.append({"id": demo.id, **row, "load": load_average()})
+            rows.append({"id": demo.id, "load": load_average(), **row})
+            print(f"{demo.id}: {row.get('total', 0):.1f} s", file=sys.stderr)  # to follow along
     return reference, rows
 
 
@@ -323,6 +331,10 @@ def print_training(reference: dict, rows: list[dict]) -> bool:
     print("|---|---|---:|---:|---:|---:|---:|")
     failures = []
     for r in rows:
+        if "error" in r:
+            failures.append(f"{r['id']}: {r['error']}")
+            print(f"| {r['id']} | FAILED to run | | | | | {r['load']} |")
+            continue
         ratio = r["total"] / ref
         live = "none" if r["live"] is None else f"{r['live']:.2f}"
         below = ""
