@@ -169,7 +169,9 @@ def test_an_unwritable_cache_costs_time_not_the_answer(tmp_path, monkeypatch):
     semantic._memo.clear()
 
 
-def test_similar_pairs_are_every_pair_at_or_above_the_threshold_best_first():
+@pytest.mark.parametrize("block", [1, 3, 1024])
+def test_similar_pairs_are_every_pair_at_or_above_the_threshold_best_first(block, monkeypatch):
+    monkeypatch.setattr(semantic, "PAIR_BLOCK", block)  # rows compared a block at a time
     vectors = np.array([[1, 0], [0.6, 0.8], [0.8, 0.6], [0, 1]], dtype=np.float32)
     emb = semantic.Embeddings(["w", "x", "y", "z"], vectors)
     pairs = emb.similar_pairs(0.8)

@@ -47,6 +47,7 @@ MEANING_TOP = 25
 # one declares it goes deeper. Calibrated on the shipped bank (CONTRIBUTING.md, "Duplicate
 # check"): the one duplicated pair scored 0.905, the closest distinct pair 0.877.
 DUPLICATE_THRESHOLD = 0.89
+PAIR_BLOCK = 1024
 
 
 def available() -> bool:
@@ -143,13 +144,17 @@ class Embeddings:
 
     def similar_pairs(self, threshold: float) -> list[tuple[str, str, float]]:
         """Every pair (a, b, cosine) with cosine >= `threshold`, a before b in the given order,
-        most similar first."""
-        scores = self.vectors @ self.vectors.T
-        first, second = np.triu_indices(len(self.ids), k=1)
-        pair_scores = scores[first, second]
-        keep = np.flatnonzero(pair_scores >= threshold)
-        keep = keep[np.argsort(-pair_scores[keep], kind="stable")]
-        return [(self.ids[first[i]], self.ids[second[i]], float(pair_scores[i])) for i in keep]
+        most similar first. Rows are compared a block at a time: 10,000 questions would make a
+        400 MB matrix at once."""
+        found: list[tuple[float, int, int]] = []
+        for top in range(0, len(self.ids), PAIR_BLOCK):
+            scores = self.vectors[top : top + PAIR_BLOCK] @ self.vectors.T
+            rows, cols = np.nonzero(scores >= threshold)
+            later = cols > rows + top  # each pair once, never a question with itself
+            for row, col in zip(rows[later], cols[later], strict=True):
+                found.append((float(scores[row, col]), top + int(row), int(col)))
+        found.sort(key=lambda item: (-item[0], item[1], item[2]))
+        return [(self.ids[a], self.ids[b], score) for score, a, b in found]
 
 
 _memo: dict[str, Embeddings] = {}
