@@ -10,8 +10,18 @@ Both are trained on the target letters only (the source letters are random: noth
 there) with the same batches, and scored by exact match: the whole target right, decoded greedily,
 on strings drawn fresh for the test. To make the parameter counts match, the decoder-only model
 gets 5 layers against the encoder-decoder's 2 + 2 (a decoder layer with cross-attention is larger).
-"""
 
+Exact match under greedy decoding is measured in one forward pass: greedy decoding writes the
+whole target right exactly when, fed the right target (teacher forcing), the model's most likely
+letter is right at every position (the first wrong letter would be the same in both). Evaluated
+every 5 steps on 300 test strings, it costs less than a training step.
+
+Measured on the project's 2-core machine (one thread, 8 other jobs running), seeds 0, 1, 2: with
+the defaults (reverse 8 letters, 100 steps) both models end at 100 % exact match; the decoder-only
+one passes 95 % after 50-55 steps, the encoder-decoder after 70-85. The run takes 10 s of CPU time
+(32 s before, with 12 letters, 200 steps and greedy decoding at every evaluation)."""
+
+import math
 import time
 from dataclasses import replace
 
@@ -29,7 +39,8 @@ LETTERS = "abcdefghijklmnopqrstuvwxyz"
 SEP = len(LETTERS)  # the token "=": between source and target, and the decoder's start token
 VOCAB = len(LETTERS) + 1
 WIDTH, HEADS = 64, 4
-LR, BATCH = 3e-3, 64
+LR, BATCH, WARMUP = 3e-3, 64, 50
+EVAL_EVERY = 5  # steps between evaluations: the first live point comes after 5 steps, < 1 s
 NAMES = {  # the two models' names as a learner reads them, in the charts
     "decoder-only, 5 layers": {"en": "decoder-only, 5 layers", "zh": "仅解码器，5 层"},
     "encoder-decoder, 2 + 2 layers": {
@@ -159,19 +170,37 @@ def greedy(model, src: Tensor) -> Tensor:
     return out[:, -L:]
 
 
+@torch.no_grad()
 def exact_match(model, src: Tensor, tgt: Tensor) -> float:
-    return (greedy(model, src) == tgt).all(dim=1).float().mean().item()
+    """The share of strings greedy decoding gets entirely right, from one teacher-forced pass."""
+    model.eval()
+    L = src.size(1)
+    if isinstance(model, GPT):
+        logits = model(torch.cat([src, start_column(len(src)), tgt], dim=1)[:, :-1])[:, L:]
+    else:
+        logits = model(src, torch.cat([start_column(len(src)), tgt[:, :-1]], dim=1))
+    model.train()
+    return (logits.argmax(-1) == tgt).all(dim=1).float().mean().item()
+
+
+def learning_rate(step: int, steps: int) -> float:
+    """Linear warm-up over WARMUP steps, then a cosine down to a tenth of LR at the last step:
+    without the decay, a model at 100 % exact match can drift off it in the last steps."""
+    if step <= WARMUP:
+        return LR * step / WARMUP
+    done = (step - WARMUP) / max(1, steps - WARMUP)
+    return LR * (0.1 + 0.45 * (1 + math.cos(math.pi * done)))
 
 
 def train_one(model, name: str, batches, test, steps: int, progress) -> dict:
     """AdamW with a short warm-up; every few steps, the mean loss and the test exact match."""
     optimizer = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=0.01)
     log = {"step": [], "loss": [], "exact match": [], "seconds": []}
-    every, losses, seconds = max(1, steps // 10), [], 0.0
+    every, losses, seconds = EVAL_EVERY, [], 0.0
     for step in range(1, steps + 1):
         start = time.perf_counter()
-        for group in optimizer.param_groups:  # linear warm-up over the first 50 steps
-            group["lr"] = LR * min(1.0, step / 50)
+        for group in optimizer.param_groups:
+            group["lr"] = learning_rate(step, steps)
         src, tgt = next(batches)
         loss = loss_of(model, src, tgt)
         optimizer.zero_grad(set_to_none=True)
@@ -223,13 +252,13 @@ def summary(logs: dict) -> dict:
             en.append(f"{name}: 95 % exact match by step {step}, after {seconds:.1f} s of training")
             zh.append(f"{name_zh}：第 {step} 步达到 95% 完全匹配，用了 {seconds:.1f} 秒训练")
     return {
-        "en": "Measured in this run (evaluated every tenth of the run). " + "; ".join(en) + ".",
-        "zh": "本次运行实测（每十分之一进程评估一次）。" + "；".join(zh) + "。",
+        "en": f"Measured in this run (evaluated every {EVAL_EVERY} steps). " + "; ".join(en) + ".",
+        "zh": f"本次运行实测（每 {EVAL_EVERY} 步评估一次）。" + "；".join(zh) + "。",
     }
 
 
 def run(
-    task: str = "reverse", length: int = 12, steps: int = 200, seed: int = 0, progress=None
+    task: str = "reverse", length: int = 8, steps: int = 100, seed: int = 0, progress=None
 ) -> list:
     set_threads()
     config = GPTConfig(vocab_size=VOCAB, block_size=length, n_head=HEADS, n_embd=WIDTH)

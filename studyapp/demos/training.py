@@ -205,8 +205,8 @@ DEMOS = [
         compute="minimodels.demos.decoder_vs_encdec:run",
         params=(
             ChoiceParam("task", {"en": "Task", "zh": "任务"}, "reverse", ("reverse", "copy")),
-            IntParam("length", {"en": "Letters per string", "zh": "每个字符串的字母数"}, 12, 4, 24),
-            IntParam("steps", {"en": "Training steps", "zh": "训练步数"}, 200, 50, 600, 50),
+            IntParam("length", {"en": "Letters per string", "zh": "每个字符串的字母数"}, 8, 4, 24),
+            IntParam("steps", {"en": "Training steps", "zh": "训练步数"}, 100, 20, 600, 10),
             SEED,
         ),
         trains=True,
