@@ -213,9 +213,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "当前搜索按词匹配。安装可选扩展（pip install 'studyapp[real]'）后，英文搜索还能按意思"
         "找到换了说法的题目。",
     },
+    "meaning_search_loading": {"en": "Searching by meaning…", "zh": "正在按意思搜索…"},
     "meaning_search_building": {
-        "en": "Reading the {n} questions for search by meaning (once per version of the bank)…",
-        "zh": "正在为按意思搜索读取 {n} 道题（题库每个版本只需一次）…",
+        "en": "Search by meaning is reading the {n} questions (once per version of the bank, "
+        "about a minute); until then, these results match your words.",
+        "zh": "按意思搜索正在读取 {n} 道题（题库每个版本只需一次，约一分钟）；在此之前，下面的结果"
+        "按词匹配。",
     },
     "broken_files": {
         "en": "{n} question file(s) could not be loaded and are left out. The other questions work.",
