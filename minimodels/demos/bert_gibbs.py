@@ -107,7 +107,7 @@ def run(
             {
                 "en": "**Final text** (a BERT trained for seconds writes character soup with "
                 "fragments of words; the point is the procedure):",
-                "zh": "**最终文本**（只训练了几十秒的 BERT 写出的多是夹着词语碎片的字符汤；"
+                "zh": "**最终文本**（只训练了几秒的 BERT 写出的多是夹着词语碎片的字符汤；"
                 "重点在于这个采样过程）：",
             }
         ),
