@@ -8,6 +8,11 @@ blocks, and full fine-tuning. The demo checks what the LoRA paper claims:
 - LoRA trains r * (in + out) numbers per adapted matrix, a small share of the model;
 - the low-rank update learns the new task, and the merged matrix W + (alpha / r) B A computes the
   same outputs, so serving costs nothing extra.
+
+Pre-training takes 100 steps at a rate of 1e-2 and each fine-tuning 50 steps: 2.6 s of CPU time on
+the project's 2-core machine under load, against 6.2 s with 200 pre-training steps at 3e-3 and
+100 fine-tuning steps, for the same conclusions (seeds 0-2: every rank ends at 0.72 or below
+against the base model's 10.9 (seed 0), r=8 4 to 25 times below r=1).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from minimodels.results import Check, Lines, Metric, Table
 
 VOCAB, BLOCK = 24, 16
 RANKS = (1, 2, 4, 8)
+PRETRAIN_STEPS, PRETRAIN_LR = 100, 1e-2
 
 
 def batch(shift: int, size: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
@@ -36,7 +42,7 @@ def loss_on(model: GPT, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(model(x).flatten(0, 1), y.flatten())
 
 
-def fit(model: GPT, shift: int, steps: int, lr: float, seed: int) -> list[float]:
+def fit(model: GPT, shift: int, steps: int, lr: float, seed: int, on_step=None) -> list[float]:
     g = torch.Generator().manual_seed(seed)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
@@ -49,6 +55,8 @@ def fit(model: GPT, shift: int, steps: int, lr: float, seed: int) -> list[float]
         loss.backward()
         opt.step()
         losses.append(loss.item())
+        if on_step:
+            on_step(len(losses), loss.item())
     model.eval()
     return losses
 
@@ -58,12 +66,21 @@ def report(progress, done: int, total: int, text: dict) -> None:
         progress(done / total, text, None)
 
 
-def run(shift: int = 5, steps: int = 100, alpha: float = 8.0, seed: int = 0, progress=None) -> list:
+def run(shift: int = 5, steps: int = 50, alpha: float = 8.0, seed: int = 0, progress=None) -> list:
     torch.manual_seed(seed)
     config = GPTConfig(vocab_size=VOCAB, block_size=BLOCK, n_layer=2, n_head=2, n_embd=32)
     base = GPT(config)
-    fit(base, shift=1, steps=200, lr=3e-3, seed=seed)  # "pre-training" on task A
     runs = len(RANKS) + 2  # pre-training, each LoRA rank, full fine-tuning
+
+    def pretraining(step: int, loss: float) -> None:
+        if step % 20 == 0 and step < PRETRAIN_STEPS:  # a first live point within a second
+            text = {
+                "en": f"pre-training on task A: step {step}/{PRETRAIN_STEPS}, loss {loss:.3f}",
+                "zh": f"在任务 A 上预训练：第 {step}/{PRETRAIN_STEPS} 步，损失 {loss:.3f}",
+            }
+            report(progress, step / PRETRAIN_STEPS, runs, text)
+
+    fit(base, 1, PRETRAIN_STEPS, PRETRAIN_LR, seed, pretraining)  # "pre-training" on task A
     report(progress, 1, runs, {"en": "base trained on task A", "zh": "基座已在任务 A 上训练完成"})
 
     g = torch.Generator().manual_seed(seed + 1)

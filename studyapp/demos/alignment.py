@@ -135,7 +135,7 @@ DEMOS: list[Demo] = [
         compute="minimodels.demos.lora_rank:run",
         params=(
             IntParam("shift", {"en": "Task B: step size", "zh": "任务 B：步长"}, 5, 2, 11),
-            IntParam("steps", {"en": "Fine-tuning steps", "zh": "微调步数"}, 100, 50, 400, 50),
+            IntParam("steps", {"en": "Fine-tuning steps", "zh": "微调步数"}, 50, 20, 400, 10),
             FloatParam("alpha", {"en": "LoRA α", "zh": "LoRA α"}, 8.0, 1.0, 32.0, 1.0),
             SEED,
         ),
