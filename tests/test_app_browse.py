@@ -8,6 +8,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from studyapp import semantic
 from studyapp.bank.load import load_bank
 from studyapp.bank.search import MAX_QUERY_CHARS, title_of
 from studyapp.progress.scheduling import Rating
@@ -29,14 +30,15 @@ def shipped(tmp_path):
 @pytest.fixture
 def app(tmp_path, monkeypatch):
     monkeypatch.setenv("STUDYAPP_DB", str(tmp_path / "progress.db"))
+    # The keyword ranking, with or without the 'real' extra installed (search by meaning is
+    # tested in test_app_browse_meaning.py).
+    monkeypatch.setattr(semantic, "available", lambda: False)
     st.cache_resource.clear()
 
     def start(bank=None, query=None) -> AppTest:
         if bank is not None:
             monkeypatch.setenv("STUDYAPP_BANK", str(bank))
-        # With the 'real' extra, a session's first English query embeds the bank (a minute on a
-        # busy machine; later runs read the embeddings from the cache folder).
-        at = AppTest.from_file(APP, default_timeout=300)
+        at = AppTest.from_file(APP, default_timeout=60)
         for key, value in (query or {}).items():
             at.query_params[key] = value
         at.run()

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from studyapp import semantic
 from studyapp.app.i18n import tr
+from studyapp.bank.load import load_bank
 from tests.bankfixtures import APP, REPO, VALID, write_question
 
 # No word of it (bar "why", which BM25 does not require) is in the bank: only the meaning of
@@ -63,6 +64,8 @@ def browse(bank, tmp_path, monkeypatch):
         return at
 
     yield search
+    for build in list(semantic._builds.values()):  # none outlives its test's cache folder
+        build.join(600)
     semantic._memo.clear()
 
 
@@ -75,9 +78,18 @@ def captions(at: AppTest) -> list[str]:
 
 
 @pytest.mark.skipif(not semantic.available(), reason="the optional extra is not installed")
-def test_with_the_extra_a_paraphrase_finds_its_question(browse, tmp_path):
+def test_with_the_extra_a_paraphrase_finds_its_question(browse, bank, tmp_path, monkeypatch):
+    # The first search does not wait for the model: keywords (none here) meanwhile, and a note.
+    monkeypatch.setattr(semantic, "MEANING_WAIT_SECONDS", 0)
     at = browse(PARAPHRASE)
+    assert titles(at) == []
+    assert tr("meaning_search_building", "en", n=3) in captions(at)
+    # Once the background build is done, the same search ranks by meaning.
+    texts = semantic.question_texts(load_bank(bank).questions, with_answer=False)
+    assert semantic.embeddings_for(texts, wait=600) is not None
+    at.run()
     assert titles(at)[0] == "Why can BERT not generate text left to right?"
+    assert tr("meaning_search_building", "en", n=3) not in captions(at)
     assert tr("meaning_search_missing", "en") not in captions(at)
     # The embeddings were cached for the next process.
     assert len(list((tmp_path / "cache" / "embeddings").glob("*.npz"))) == 1
@@ -94,7 +106,7 @@ def test_without_the_extra_keywords_rank_and_the_page_says_once_what_the_extra_a
 ):
     monkeypatch.setattr(semantic, "available", lambda: False)
     calls = []
-    monkeypatch.setattr(semantic.Embeddings, "of", lambda texts: calls.append(texts))
+    monkeypatch.setattr(semantic, "embeddings_for", lambda *args, **kw: calls.append(args))
     at = browse(PARAPHRASE)
     assert titles(at) == []
     assert tr("no_match", "en") in [i.value for i in at.info]
@@ -108,7 +120,7 @@ def test_without_the_extra_keywords_rank_and_the_page_says_once_what_the_extra_a
 def test_a_chinese_query_keeps_the_keyword_ranking(browse, monkeypatch):
     monkeypatch.setattr(semantic, "available", lambda: True)
     calls = []
-    monkeypatch.setattr(semantic.Embeddings, "of", lambda texts: calls.append(texts))
+    monkeypatch.setattr(semantic, "embeddings_for", lambda *args, **kw: calls.append(args))
     at = browse("从左到右生成")
     assert titles(at) == ["Why can BERT not generate text left to right?"]
     assert calls == []  # the model was never asked

@@ -46,6 +46,9 @@ RRF_K = 60
 # found their question in the top 25 at 0.25 or more (CONTRIBUTING.md, "Duplicate check").
 MEANING_FLOOR = 0.25
 MEANING_TOP = 25
+# How long a search waits for the model and the embeddings before it shows the keyword ranking:
+# enough to load the model and read cached embeddings, not to embed a changed bank (a minute).
+MEANING_WAIT_SECONDS = 5.0
 # Two questions whose prompt-and-answer embeddings are this close ask the same thing, unless
 # one declares it goes deeper. Calibrated on the shipped bank (CONTRIBUTING.md, "Duplicate
 # check"): the one duplicated pair scored 0.905, the closest distinct pair 0.877.
@@ -83,6 +86,7 @@ def question_texts(questions: Mapping[str, Any], with_answer: bool) -> dict[str,
 
 
 _model_lock = threading.Lock()
+_model_loaded = threading.Event()
 
 
 def encode(texts: list[str]) -> np.ndarray:
@@ -91,6 +95,7 @@ def encode(texts: list[str]) -> np.ndarray:
 
     with _model_lock:  # one encoder at a time: the model is shared and the cores are few
         model = minilm.load()
+        _model_loaded.set()
         # Longest first in batches of like lengths: padding costs as much as text.
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         vectors = model.encode([texts[i] for i in order]).numpy()
@@ -171,6 +176,36 @@ class Embeddings:
 
 _memo: dict[str, Embeddings] = {}
 _build_lock = threading.Lock()
+_builds: dict[str, threading.Thread] = {}
+_builds_lock = threading.Lock()
+
+
+def embeddings_for(texts: Mapping[str, str], wait: float) -> Embeddings | None:
+    """The embeddings of `texts` with the model loaded, ready to rank a query; or None if that
+    takes more than `wait` seconds. The first call starts loading the model and the embeddings
+    (from the disk cache, else computed) in a background thread, so a caller that stops waiting
+    gets them from a later call instead of blocking for a minute."""
+    key = content_key(texts)
+    if key in _memo and _model_loaded.is_set():
+        return _memo[key]
+    with _builds_lock:
+        build = _builds.get(key)
+        if build is None or not build.is_alive():
+            build = threading.Thread(target=_build, args=(dict(texts),), daemon=True)
+            _builds.clear()  # a build of an older version finishes, unwatched
+            _builds[key] = build
+            build.start()
+    build.join(wait)
+    return _memo.get(key) if _model_loaded.is_set() else None
+
+
+def _build(texts: dict[str, str]) -> None:
+    from minimodels import minilm
+
+    Embeddings.of(texts)
+    with _model_lock:
+        minilm.load()
+        _model_loaded.set()
 
 
 def _read(path: Path, ids: list[str]) -> np.ndarray | None:

@@ -5,8 +5,10 @@ A page of titles, whatever the bank's size: an answer is drawn only when its que
 (`studyapp.bank.search`), with a snippet of where each question matched. With the optional extra,
 an English query also ranks by meaning (`studyapp.semantic`): keyword and meaning rankings are
 fused by reciprocal rank, so a paraphrase that shares no word with its question still finds it.
-Chinese queries keep the keyword ranking (the model reads English). Torch loads only on such a
-query, never on a page without one.
+The first such query starts loading the model and the bank's embeddings in the background (a
+minute when the bank changed, a few seconds from the cache); a query that would wait longer than
+a few seconds gets the keyword ranking meanwhile. Chinese queries keep the keyword ranking (the
+model reads English). Torch loads only on such a query, never on a page without one.
 """
 
 import re
@@ -75,25 +77,29 @@ status = pick("filter_status", STATUSES, "browse_status", lambda s: tr(f"status_
 found = filter_questions(questions, "", set(topics), set(types), set(levels), set(tags))
 
 
-def ranked_ids(query: str) -> list[str]:
+def ranked_ids(query: str) -> tuple[list[str], str | None]:
+    """The ids the query finds, best first, and a note on how they were ranked (or None)."""
     keyword_ids = [qid for qid, _ in search.index_for(report).search(query)]
     if CHINESE.search(query):  # the model reads English
-        return keyword_ids
+        return keyword_ids, None
     if not semantic.available():
         # Said once a session, for the first English search: what the extra would add.
         first = st.session_state.setdefault("browse_first_english_query", query)
-        if first == query:
-            st.caption(tr("meaning_search_missing", lang))
-        return keyword_ids
+        return keyword_ids, tr("meaning_search_missing", lang) if first == query else None
     texts = semantic.question_texts(questions, with_answer=False)
-    with st.spinner(tr("meaning_search_building", lang, n=len(texts))):
-        by_meaning = semantic.Embeddings.of(texts).rank(search.clean_query(query))
-    return semantic.hybrid_ranking(keyword_ids, by_meaning)
+    with st.spinner(tr("meaning_search_loading", lang)):
+        embeddings = semantic.embeddings_for(texts, wait=semantic.MEANING_WAIT_SECONDS)
+    if embeddings is None:  # still building in the background: keywords meanwhile
+        return keyword_ids, tr("meaning_search_building", lang, n=len(texts))
+    by_meaning = embeddings.rank(search.clean_query(query))
+    return semantic.hybrid_ranking(keyword_ids, by_meaning), None
 
 
+ranking_note = None
 if query.strip():
     kept = {q.id for q in found}
-    found = [questions[qid] for qid in ranked_ids(query) if qid in kept]
+    ids, ranking_note = ranked_ids(query)
+    found = [questions[qid] for qid in ids if qid in kept]
 
 me, db = widgets.profile(), widgets.store()
 cards = db.cards(me.id)
@@ -123,6 +129,8 @@ if opened in questions:
 
 pages = max(1, -(-len(found) // PAGE_SIZE))
 st.caption(tr("shown_of", lang, shown=len(found), total=len(questions)))
+if ranking_note:
+    st.caption(ranking_note)
 if not found and questions:
     st.info(tr("no_match", lang))
 listing = st.container()  # filled below, once the page number (drawn under it) is known
