@@ -123,7 +123,7 @@ DEMOS = [
         },
         compute="minimodels.demos.clm_vs_mlm:run",
         params=(
-            IntParam("steps", {"en": "Training steps", "zh": "训练步数"}, 300, 50, 1200, 50),
+            IntParam("steps", {"en": "Training steps", "zh": "训练步数"}, 200, 50, 1200, 50),
             SEED,
         ),
         trains=True,
