@@ -9,6 +9,10 @@ has two senses. Then we read two kinds of vector for every occurrence of "bank" 
 The static vectors are identical, so no classifier can tell the senses apart from them. The
 contextual vectors of the same sense are closer to each other than to the other sense's, and the
 nearest sense centroid recovers the sense of sentences the model never saw.
+
+200 masked-LM steps are enough: on seeds 0, 1, 2 the nearest centroid recovers 100 %, 100 % and
+92.5 % of the held-out senses (the check asks for 85 %), in 2.2 s of CPU time on the project's
+2-core machine under load (500 steps took 4.5 s and gave no wider margin: 87.5-95 % at 300 steps).
 """
 
 import random
@@ -47,7 +51,7 @@ def cosine_matrix(x: torch.Tensor) -> torch.Tensor:
     return x @ x.T
 
 
-def run(steps: int = 500, seed: int = 0, progress=None) -> list:
+def run(steps: int = 200, seed: int = 0, progress=None) -> list:
     set_threads()
     torch.manual_seed(seed)
     rng = random.Random(seed)

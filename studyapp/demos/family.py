@@ -104,7 +104,7 @@ DEMOS: list[Demo] = [
         },
         compute="minimodels.demos.static_vs_contextual:run",
         params=(
-            IntParam("steps", {"en": "Training steps", "zh": "训练步数"}, 500, 100, 2000, 100),
+            IntParam("steps", {"en": "Training steps", "zh": "训练步数"}, 200, 100, 2000, 100),
             SEED,
         ),
         trains=True,
