@@ -79,6 +79,7 @@ CASES: dict[str, tuple[str | bytes, list[str]]] = {
     ),
     "Q011": (replace_line(VALID, 11, r"  en: Train $\rule{5000em}{5000em}$."), [f"{F}:11:Q011"]),
     "Q012": (replace_line(VALID, 4, "type: code"), [f"{F}:4:Q012"]),
+    "Q013": (replace_line(VALID, 12, "  zh: '**答案。**当然是两侧。'"), [f"{F}:12:Q013"]),
     "B002": (
         replace_line(VALID, 17, "related: [sample-question, no-such-question]"),
         [f"{F}:17:B002", f"{F}:17:B002"],
@@ -115,6 +116,7 @@ LOCATED = {
     "Q010": [f"{F}:11:3: Q010"],
     "Q011": [f"{F}:11:3: Q011"],
     "Q012": [f"{F}:4:1: Q012"],
+    "Q013": [f"{F}:12:3: Q013"],
     "S001": [f"{F}:7:1: S001"],
     "S002": [f"{F}:5:1: S002"],
     "S003": [f"{F}:7:1: S003"],
@@ -413,3 +415,61 @@ def test_cli_on_the_shipped_bank_exits_0():
 def test_committed_schema_is_current():
     result = run_cli("schema", "--check", cwd=REPO)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "stuck"),
+    [
+        ("**答案。**当然", True),  # closing between punctuation and a letter
+        ("选**“主要”句子**，即", True),  # opening between a letter and punctuation
+        ("先用**中文分词工具（LTP）**切词", True),
+        ("**答案**。当然", False),
+        ("选“**主要**”句子，即", False),
+        ("**Why.** Because", False),  # English: a space follows the closing run
+        ("`a ** b` and **bold**", False),  # code spans are not Markdown
+        ("$x^{**}$ and **bold**", False),  # nor is math
+        ("2.0**16 only once", False),  # a lone run is literal by intent
+        ("**one**\n\n**two。**三", True),  # paragraphs are checked one by one
+    ],
+)
+def test_bold_that_commonmark_cannot_close_is_found(text, stuck):
+    from studyapp.bank.validate import unclosed_bold
+
+    assert (unclosed_bold(text) is not None) == stuck
+
+
+def test_q013_agrees_with_a_commonmark_parser_on_every_text_of_the_bank():
+    """The rule is a cheap reading of CommonMark's flanking rules. markdown-it (a CommonMark parser)
+    must render every rendered text of the shipped bank with one <strong> per pair of ** runs, none
+    nested and no ** left over exactly when the rule finds nothing; likewise for each text broken
+    the way 54 Chinese answers once were (the punctuation moved back inside the bold)."""
+    import re
+
+    from markdown_it import MarkdownIt
+
+    from studyapp.bank.load import default_bank_dir, load_bank
+    from studyapp.bank.validate import _MASK, rendered_texts, unclosed_bold
+
+    md = MarkdownIt("commonmark")
+
+    def misrendered(text: str) -> bool:
+        # code and math keep their delimiters (they decide flanking) but not their contents
+        masked = _MASK.sub(lambda m: m[0][0] + "x" * (len(m[0]) - 2) + m[0][-1], text)
+        html = md.render(masked)
+        runs = len(re.findall(r"(?<![*\\])\*\*(?!\*)", masked))
+        nested = re.search(r"<strong>(?:(?!</strong>).)*<strong>", html, flags=re.DOTALL)
+        return "**" in html or bool(nested) or html.count("<strong>") != runs // 2
+
+    broken = re.compile(r"\*\*([^*\n]+?)\*\*([。，：；])(?=[^\s*])")
+    checked = planted = 0
+    for q in load_bank(default_bank_dir()).questions.values():
+        for _, text in rendered_texts(q):
+            if text.count("**") < 2:
+                continue
+            assert (unclosed_bold(text) is not None) == misrendered(text), text
+            checked += 1
+            if broken.search(text):
+                bad = broken.sub(r"**\1\2**", text, count=1)
+                assert (unclosed_bold(bad) is not None) == misrendered(bad), bad
+                planted += misrendered(bad)
+    assert checked > 300 and planted > 40

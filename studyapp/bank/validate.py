@@ -11,6 +11,7 @@ import contextlib
 import gc
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,8 @@ RULES: dict[str, str] = {
     "`\\Huge`, `\\def`, ...)",
     "Q012": "a code question has `code` (unique test and mistake ids, a visible test, a reference "
     "function that exists in minimodels); others have none",
+    "Q013": "bold `**` opens and closes where CommonMark allows: not between punctuation and a "
+    "letter (`**答案。**当` shows raw asterisks; write `**答案**。当`)",
     "B001": "ids are unique across the bank",
     "B002": "`related` ids exist in the bank and are not the question itself",
 }
@@ -125,6 +128,46 @@ _CODE = re.compile(r"```.*?```|`[^`\n]*`", flags=re.DOTALL)
 
 def _outside_code(text: str) -> str:
     return _CODE.sub("", text) if "`" in text else text
+
+
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_MASK = re.compile(r"```.*?```|`[^`\n]*`|\$\$.*?\$\$|\$[^$\n]*\$", flags=re.DOTALL)
+_STRONG = re.compile(r"(?<![*\\])\*\*(?!\*)")
+
+
+def _punct(c: str) -> bool:
+    return unicodedata.category(c)[0] in "PS"
+
+
+def _space(c: str) -> bool:
+    return c == "" or c.isspace()
+
+
+def unclosed_bold(text: str) -> str | None:
+    """The first `**` that CommonMark cannot open or close where the writer meant it to, or None.
+
+    CommonMark opens `**` only if the next character is not a space and, when it is punctuation,
+    the previous one is a space or punctuation; closing mirrors it. So `**答案。**当` stays literal
+    asterisks: the closing `**` sits between punctuation and a letter.
+    """
+    if "**" not in text:
+        return None
+    masked = _MASK.sub(lambda m: m.group()[0] + "x" * (len(m.group()) - 2) + m.group()[-1], text)
+    for paragraph in _BLANK_LINE.split(masked):
+        runs = [m.start() for m in _STRONG.finditer(paragraph)]
+        if len(runs) < 2:
+            continue
+        for k, at in enumerate(runs[: len(runs) // 2 * 2]):
+            before = paragraph[at - 1] if at else ""
+            after = paragraph[at + 2] if at + 2 < len(paragraph) else ""
+            if k % 2 == 0:  # opening: left-flanking
+                ok = not _space(after) and (not _punct(after) or _space(before) or _punct(before))
+            else:  # closing: right-flanking
+                ok = not _space(before) and (not _punct(before) or _space(after) or _punct(after))
+            if not ok:
+                start = max(0, at - 12)
+                return paragraph[start : at + 14].replace("\n", " ")
+    return None
 
 
 def rendered_texts(q: Question) -> list[tuple[tuple[str | int, ...], str]]:
@@ -223,6 +266,15 @@ def check_question(doc: YamlFile, q: Question, known_demos: set[str] | None) -> 
                     "Q010",
                     f"{where} has an image from outside the repo ({image.group()!r}); "
                     "describe it in words",
+                )
+            )
+        if stuck := unclosed_bold(text):
+            found.append(
+                doc.problem(
+                    loc,
+                    "Q013",
+                    f"{where}: this ** stays literal asterisks ({stuck!r}); move the punctuation "
+                    "outside the bold",
                 )
             )
         if macro := _KATEX_SIZE.search(prose):
