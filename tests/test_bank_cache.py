@@ -1,6 +1,7 @@
 """The bank is parsed once per process and re-read only when its files change; each file's
 findings are kept on disk while the file stays the same."""
 
+import gc
 import json
 import os
 import re
@@ -18,7 +19,9 @@ def test_bank_is_cached_and_reloaded_on_change(tmp_path, monkeypatch):
     monkeypatch.setattr(bank, "RECHECK_SECONDS", 0.0)
     loads = []
     real_load = bank.load_bank
-    monkeypatch.setattr(bank, "load_bank", lambda root: loads.append(root) or real_load(root))
+    monkeypatch.setattr(
+        bank, "load_bank", lambda root, files: loads.append(root) or real_load(root, files)
+    )
     write_question(tmp_path, VALID)
     first = bank.get_bank(tmp_path)
     assert bank.get_bank(tmp_path) is first and len(loads) == 1
@@ -28,6 +31,16 @@ def test_bank_is_cached_and_reloaded_on_change(tmp_path, monkeypatch):
     (tmp_path / "bert" / "second-one.yaml").unlink()
     assert sorted(bank.get_bank(tmp_path).questions) == ["sample-question"]
     assert len(loads) == 3
+
+
+def test_the_apps_bank_is_kept_out_of_the_garbage_collectors_sight(tmp_path):
+    # else every full collection (Streamlit runs one after each script run) walks all of it
+    write_question(tmp_path, VALID)
+    question = bank.get_bank(tmp_path).questions["sample-question"]
+    assert gc.is_tracked(question)
+    assert not any(
+        tracked is question for tracked in gc.get_objects()
+    )  # frozen ones are not listed
 
 
 def test_between_checks_the_files_are_not_looked_at(tmp_path, monkeypatch):

@@ -11,6 +11,7 @@ always applied afresh. A cache that cannot be read is ignored and rewritten.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import json
 import logging
@@ -65,14 +66,15 @@ def _fingerprint(files: list[Path]) -> tuple:
     return tuple(stamps)
 
 
-def load_bank(root: Path | str) -> Report:
-    """Validate every question file under `root`, reusing the findings of unchanged files."""
+def load_bank(root: Path | str, files: list[Path] | None = None) -> Report:
+    """Validate every question file under `root` (`files`, when they were just listed), reusing
+    the findings of unchanged files."""
     root = Path(root)
     demos = registered_demos()
     cache = BankCache(root, validator_version(demos))
     checked = []
     with gc_paused():
-        for f in question_files([root]):
+        for f in question_files([root]) if files is None else files:
             one = cache.get(f)
             if one is None:
                 one = check_file(f, demos, root)
@@ -246,11 +248,17 @@ def get_bank(root: Path | str | None = None) -> Report:
         now = time.monotonic()
         if cached and now - cached[1] < RECHECK_SECONDS:
             return cached[2]
-        fingerprint = _fingerprint(question_files([root]))
+        files = question_files([root])
+        fingerprint = _fingerprint(files)
         if cached and cached[0] == fingerprint:
             _cache[root] = (fingerprint, now, cached[2])
             return cached[2]
-        report = load_bank(root)
+        with gc_paused():
+            report = load_bank(root, files)
+            # The bank lives as long as the server: out of the collector's sight, as
+            # `studyapp.app.heap` does for modules. Else the collection that follows the load,
+            # and Streamlit's full one after every run, walk 10,000 questions' objects each time.
+            gc.freeze()
         _cache[root] = (fingerprint, now, report)
         return report
 
