@@ -353,13 +353,6 @@ def _bank_prose(bank_dir: str, language: str, stamp: tuple) -> tuple[str, ...]:
     return tuple(documents)
 
 
-def bank_documents(bank_dir: str | Path, languages: Sequence[str] = LANGUAGES) -> list[str]:
-    """The bank's cleaned answers in each of `languages`, without the user's files.
-
-    Kept only for minimodels/demos/trained.py until it calls demo_documents; delete then."""
-    return [doc for language in languages for doc in _bank_prose_of(bank_dir, language)]
-
-
 def _bank_prose_of(bank_dir: str | Path, language: str) -> tuple[str, ...]:
     files = sorted(Path(bank_dir).glob("*/*.yaml"))
     stamp = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
