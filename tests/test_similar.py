@@ -2,6 +2,7 @@
 Browse's search by meaning (`studyapp.semantic`)."""
 
 import os
+import threading
 
 import numpy as np
 import pytest
@@ -203,3 +204,19 @@ def test_hybrid_ranking_keeps_only_close_meanings():
     assert semantic.hybrid_ranking(["k", "q"], by_meaning) == ["q", "k", "p"]
     many = [(f"m{i}", 0.9) for i in range(semantic.MEANING_TOP + 5)]
     assert len(semantic.hybrid_ranking([], many)) == semantic.MEANING_TOP
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="no per-thread nice values")
+def test_the_background_build_runs_below_the_pages():
+    seen = {}
+
+    def build():
+        semantic._run_below_pages()
+        seen["build"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    thread = threading.Thread(target=build)
+    thread.start()
+    thread.join()
+    assert seen["build"] == min(19, before + semantic.BUILD_NICENESS)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before

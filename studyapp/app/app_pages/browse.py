@@ -7,7 +7,7 @@ an English query also ranks by meaning (`studyapp.semantic`): keyword and meanin
 fused by reciprocal rank, so a paraphrase that shares no word with its question still finds it.
 The first such query starts loading the model and the bank's embeddings in the background (a
 minute when the bank changed, a few seconds from the cache); a query that would wait longer than
-a few seconds gets the keyword ranking meanwhile. Chinese queries keep the keyword ranking (the
+a second gets the keyword ranking meanwhile. Chinese queries keep the keyword ranking (the
 model reads English). Torch loads only on such a query, never on a page without one.
 """
 
