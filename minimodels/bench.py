@@ -15,6 +15,10 @@ skipped. Both recipes use the same rule.
 After the clock stops, the checkpoint is evaluated again in float32 (outside the clock), so a
 bfloat16 recipe cannot pass on rounding; both losses are printed.
 
+With --recipe both, the recipes take turns seed by seed, and the last line is issue 16's figure:
+fast's wall time to target over nanoGPT's (its whole run when it never gets there), per seed and
+the median, against TARGET_RATIO.
+
 Model FLOP/s use the usual estimate 6N + 12 * n_layer * block_size * n_embd per token
 (N = parameters minus position embeddings; nanoGPT's estimate_mfu), divided by this machine's
 float32 matmul peak, measured in the same process with the same thread count.
