@@ -95,8 +95,9 @@ def test_unchanged_files_come_from_the_cache(tmp_path, cache_dir, checks):
     settled(write_question(bank_dir, broken, qid="broken-one"))
     first = bank.load_bank(bank_dir)
     assert sorted(checks) == ["broken-one.yaml", "sample-question.yaml"]
-    [stored] = (cache_dir / "bank").glob("*.json")
-    assert set(json.loads(stored.read_text())["files"]) == {
+    [stored] = (cache_dir / "bank").glob("*.jsonl")
+    lines = stored.read_text(encoding="utf-8").split("\n")[1:]
+    assert {json.loads(line.split("\t")[0]) for line in lines} == {
         "bert/sample-question.yaml",
         "bert/broken-one.yaml",
     }
@@ -155,23 +156,32 @@ def test_a_file_changed_just_now_is_checked_on_every_load(tmp_path, cache_dir, c
     assert checks == ["sample-question.yaml"] * 2
 
 
+def replace_field(text: str, which: int, value: str) -> str:
+    """The cache's text with field `which` (0 name, 1 stamp and findings, 2 question) of its
+    first entry replaced."""
+    header, entry, *rest = text.split("\n")
+    fields = entry.split("\t")
+    fields[which] = value
+    return "\n".join([header, "\t".join(fields), *rest])
+
+
 @pytest.mark.parametrize(
     "damage",
     [
         lambda text: text[: len(text) // 2],  # cut short
         lambda text: "\x00\xff garbage",
-        lambda text: "[1, 2, 3]",
-        # a question the schema refuses
-        lambda text: text.replace('\\"difficulty\\":2', '\\"difficulty\\":\\"very\\"'),
-        lambda text: json.dumps({**json.loads(text), "files": {F_VALID: [1, 2, 3]}}),
-        lambda text: json.dumps({**json.loads(text), "version": "another validator"}),
+        lambda text: text.replace('"difficulty":2', '"difficulty":"very"'),  # refused by the schema
+        lambda text: replace_field(text, 1, "[1, 2, 3]"),  # stamp and findings of the wrong shape
+        lambda text: replace_field(text, 1, "{not json"),
+        lambda text: replace_field(text, 2, "[]"),  # a question that is not an object
+        lambda text: text.replace('"version": "', '"version": "another validator ', 1),
     ],
 )
 def test_a_damaged_cache_is_ignored_and_rewritten(tmp_path, cache_dir, checks, damage):
     bank_dir = tmp_path / "questions"
     settled(write_question(bank_dir, VALID))
     expected = summary(bank.load_bank(bank_dir))
-    [stored] = (cache_dir / "bank").glob("*.json")
+    [stored] = (cache_dir / "bank").glob("*.jsonl")
     damaged = damage(stored.read_text(encoding="utf-8"))
     assert damaged != stored.read_text(encoding="utf-8")
     stored.write_text(damaged, encoding="utf-8")

@@ -23,9 +23,6 @@ import threading
 import time
 from importlib import metadata
 from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
 
 from studyapp.bank import schema, validate, yamlfile
 from studyapp.bank.schema import Question
@@ -85,7 +82,7 @@ def load_bank(root: Path | str, files: list[Path] | None = None) -> Report:
 
 
 CACHE_ENV = "STUDYAPP_CACHE_DIR"
-CACHE_FORMAT = 1  # bump when an entry's layout changes
+CACHE_FORMAT = 2  # bump when an entry's layout changes
 # A file changed twice within the file system's clock tick could keep its size and time: files
 # modified this recently are checked again on every load until they settle (as git does).
 SETTLE_SECONDS = 2.0
@@ -132,33 +129,39 @@ def _stamp(f: Path) -> list[int] | None:
 
 
 class BankCache:
-    """The checked files of one bank folder, kept on disk as JSON (never pickle)."""
+    """The checked files of one bank folder, kept on disk as JSON lines (never pickle).
+
+    The first line says which validator and folder the entries are for; then one line per file:
+    its name, its [size, mtime_ns, findings, positions] and its question, three JSON texts
+    joined by tabs (JSON puts no raw tab or newline in a text). A question stays JSON text until
+    pydantic reads it, so that the 50 MB of a 10,000-question bank is not decoded twice.
+    """
 
     def __init__(self, root: Path, version: str):
         self.root = root
         self.prefix = str(root) + os.sep
-        self.version = version
+        self.header = json.dumps(
+            {"format": CACHE_FORMAT, "version": version, "root": str(root.resolve())}
+        ).encode()
         key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:24]
-        self.path = cache_folder() / f"{key}.json"
-        self.entries: dict[str, list] = {}
-        self.kept: dict[str, list] = {}
+        self.path = cache_folder() / f"{key}.jsonl"
+        self.lines: dict[str, bytes] = {}
+        self.kept: dict[str, bytes] = {}
         self.changed = False
         self._read()
 
     def _read(self) -> None:
         try:
-            stored = json.loads(self.path.read_bytes())
-        except (OSError, ValueError):
+            header, *lines = self.path.read_bytes().split(b"\n")
+        except OSError:
             return  # none yet, or unreadable: rebuilt
-        if (
-            isinstance(stored, dict)
-            and stored.get("version") == self.version
-            and stored.get("root") == str(self.root.resolve())
-            and isinstance(stored.get("files"), dict)
-        ):
-            self.entries = stored["files"]
-        else:
+        if header != self.header:
             log.info("bank cache %s is for another validator or folder: rebuilt", self.path)
+            return
+        for line in lines:
+            name, _, rest = line.partition(b"\t")
+            with contextlib.suppress(ValueError):
+                self.lines[json.loads(name)] = line
 
     def name(self, f: Path) -> str:
         """`f` relative to the bank folder, as the validator prints it."""
@@ -167,22 +170,25 @@ class BankCache:
     def get(self, f: Path) -> CheckedFile | None:
         """The checked file as cached, when the file has not changed since; else None."""
         name = self.name(f)
-        entry = self.entries.get(name)
+        stored = self.lines.get(name)
         stamp = _stamp(f)
+        if stored is None or stamp is None:
+            return None
         try:
-            if entry is None or stamp is None or entry[:2] != stamp:
+            _, meta, question = stored.split(b"\t")
+            size, mtime, problems, places = json.loads(meta)
+            if [size, mtime] != stamp:
                 return None
-            _, _, problems, places, question = entry
             doc = YamlFile(name, positions={tuple(loc): (line, col) for loc, line, col in places})
             checked = CheckedFile(
                 doc,
-                None if question is None else Question.model_validate_json(question),
+                Question.model_validate_json(question) if question else None,
                 [Problem(name, line, col, rule, message) for line, col, rule, message in problems],
             )
-        except (TypeError, ValueError, ValidationError):  # a damaged entry: check the file again
+        except (TypeError, ValueError):  # a damaged entry (pydantic's errors are ValueErrors)
             log.info("bank cache entry for %s is damaged: checked again", name)
             return None
-        self.kept[name] = entry
+        self.kept[name] = stored
         return checked
 
     def put(self, f: Path, checked: CheckedFile) -> None:
@@ -192,9 +198,9 @@ class BankCache:
         stamp = _stamp(f)
         if stamp is None:
             return
-        question = None
+        question = b""
         if checked.question is not None:
-            question = checked.question.model_dump_json()
+            question = checked.question.model_dump_json().encode()
             try:
                 if Question.model_validate_json(question) != checked.question:
                     return
@@ -206,23 +212,20 @@ class BankCache:
             if loc[0] in _BANK_RULE_KEYS
         ]
         problems = [[p.line, p.col, p.rule, p.message] for p in checked.problems]
-        self.kept[self.name(f)] = [*stamp, problems, places, question]
+        name = self.name(f)
+        meta = json.dumps([*stamp, problems, places], ensure_ascii=False, separators=(",", ":"))
+        self.kept[name] = b"\t".join([json.dumps(name).encode(), meta.encode(), question])
 
     def save(self) -> None:
         """Write the entries of this load's files (a removed file's entry goes), atomically."""
-        if not self.changed and self.kept.keys() == self.entries.keys():
+        if not self.changed and self.kept.keys() == self.lines.keys():
             return
-        stored: dict[str, Any] = {
-            "version": self.version,
-            "root": str(self.root.resolve()),
-            "files": self.kept,
-        }
         temp = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, temp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(stored, out, ensure_ascii=False, separators=(",", ":"))
+            with os.fdopen(fd, "wb") as out:
+                out.write(b"\n".join([self.header, *self.kept.values()]))
             os.replace(temp, self.path)
         except OSError as err:  # a read-only cache folder costs speed, never the bank
             log.warning("could not write the bank cache %s: %s", self.path, err)
