@@ -84,6 +84,10 @@ CASES: dict[str, tuple[str | bytes, list[str]]] = {
         replace_line(VALID, 17, "related: [sample-question, no-such-question]"),
         [f"{F}:17:B002", f"{F}:17:B002"],
     ),
+    "B003": (
+        insert_after(VALID, 17, "deepens: [sample-question, no-such-question]"),
+        [f"{F}:18:B003", f"{F}:18:B003"],
+    ),
 }
 
 
@@ -104,6 +108,7 @@ def test_rule_is_reported_at_the_offending_line(rule, tmp_path):
 # pure-Python parser; libyaml must report the same.
 LOCATED = {
     "B002": [f"{F}:17:11: B002", f"{F}:17:28: B002"],
+    "B003": [f"{F}:18:11: B003", f"{F}:18:28: B003"],
     "Q001": [f"{F}:1:1: Q001"],
     "Q002": [f"{F}:2:1: Q002"],
     "Q003": [f"{F}:3:1: Q003"],

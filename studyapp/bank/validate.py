@@ -57,6 +57,7 @@ RULES: dict[str, str] = {
     "letter (`**答案。**当` shows raw asterisks; write `**答案**。当`)",
     "B001": "ids are unique across the bank",
     "B002": "`related` ids exist in the bank and are not the question itself",
+    "B003": "`deepens` ids exist in the bank and are not the question itself",
 }
 
 
@@ -441,6 +442,15 @@ def bank_report(checked: list[CheckedFile], root: Path | None = None) -> Report:
             elif rid not in first_of:
                 report.problems.append(
                     doc.problem(("related", i), "B002", f"related id {rid!r} is not in the bank")
+                )
+        for i, did in enumerate(q.deepens):
+            if did == q.id:
+                report.problems.append(
+                    doc.problem(("deepens", i), "B003", "a question cannot deepen itself")
+                )
+            elif did not in first_of:
+                report.problems.append(
+                    doc.problem(("deepens", i), "B003", f"deepens id {did!r} is not in the bank")
                 )
 
     broken = report.broken_files
