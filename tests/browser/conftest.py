@@ -15,7 +15,12 @@ __all__ = ["RunningApp", "screenshot", "wait_idle"]
 
 def RunningApp(bank: Path, data_dir: Path) -> LiveServer:  # noqa: N802  (reads like a class)
     exe = shutil.which("studyapp", path=str(Path(sys.executable).parent)) or "studyapp"
-    env = {"STUDYAPP_BANK": str(bank), "STUDYAPP_DB": str(data_dir / "progress.db")}
+    env = {
+        "STUDYAPP_BANK": str(bank),
+        "STUDYAPP_DB": str(data_dir / "progress.db"),
+        # each server its own caches: a demo trained by one test must not show up in another's
+        "STUDYAPP_CACHE_DIR": str(data_dir / "cache"),
+    }
     return LiveServer([exe], env, data_dir / "app.log")
 
 
