@@ -121,17 +121,21 @@ def test_gpt_train_with_defaults_beats_the_bigram_and_starts_near_ln_v():
     assert abs(curve.series["uniform baseline"][0] - math.log(vocabulary)) < 1e-9
 
 
-def test_the_first_progress_report_comes_at_step_1_with_the_initial_loss_on_the_curve():
-    """A learner sees the live chart's first point at once, not after a tenth of the run."""
+def test_the_first_progress_report_is_the_initial_loss_before_any_training_step():
+    """A learner sees the live chart's first point at once (before the optimizer even exists),
+    not after a tenth of the run; then step 1, then every evaluation."""
     from minimodels.demos.trained import tiny_gpt
 
     calls = []
-    tiny_gpt(40, 7, lambda done, text, curve=None: calls.append((text["en"], curve)))
-    text, curve = calls[0]
-    assert text.startswith("GPT · step 1/40 · loss ")
+    gpt = tiny_gpt(40, 7, lambda done, text, curve=None: calls.append((done, text["en"], curve)))
+    done, text, curve = calls[0]
+    assert done == 0.0 and text == f"GPT · step 0/40 · val {gpt.initial_val_loss:.3f}"
     assert curve.x == [0] and math.isclose(curve.series["val loss"][0], 4.5, abs_tol=0.3)
-    evaluated = [c.x[-1] for _, c in calls if c is not None]
+    assert math.isclose(curve.series["train loss"][0], 4.5, abs_tol=0.3)  # before any update
+    assert calls[1][1].startswith("GPT · step 1/40 · loss ")
+    evaluated = [c.x[-1] for _, _, c in calls if c is not None]
     assert evaluated == sorted(evaluated) and set(evaluated) >= {0, 4, 8, 40}  # every 40 // 10
+    assert gpt.curve["step"] == [0, *range(4, 41, 4)]
 
 
 @pytest.mark.slow
