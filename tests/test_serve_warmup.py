@@ -113,3 +113,52 @@ def test_the_server_warms_up_when_it_starts_without_a_page_request(serve, tmp_pa
     text = log.read_text()
     assert serve.WARM_UP_DONE in text, text
     assert "warm-up failed" not in text
+
+
+def test_the_cache_benchmark_waits_for_the_line_the_warm_up_logs(serve):
+    from studyapp.tools import cache_bench
+
+    assert cache_bench.WARM_UP_DONE == serve.WARM_UP_DONE
+
+
+FIRST_RUN = """
+import os
+from streamlit.testing.v1 import AppTest
+os.environ["STUDYAPP_DB"] = {db!r}
+if {stored!r}:  # the demo trained by an earlier server: the page draws its result
+    from minimodels.results import Check, Lines, Metric, Table
+    from studyapp.demos import REGISTRY
+    from studyapp.demos.diskcache import DemoCache
+    demo, cache = REGISTRY["dpo-loss"], DemoCache()
+    parts = [
+        Check("margin grows", True),
+        Metric("loss", 0.25),
+        Lines(x=[0.0, 1.0], series={{"loss": [0.7, 0.25]}}),
+        Table(columns=["a", "b"], rows=[[1, 2.5]]),
+    ]
+    cache.store(cache.identity(demo, demo.defaults()), parts, 0.0, 1.0)
+serve.start_warm_up().join()
+at = AppTest.from_file({main!r}, default_timeout=120)
+at.query_params["demo"] = "dpo-loss"
+at.switch_page("app_pages/{page}.py")
+import streamlit.testing.v1.local_script_runner  # AppTest's own, not the page's
+before = set(sys.modules)
+at.run()
+assert not at.exception, at.exception
+buttons = [b.label for b in at.button]
+print(json.dumps({{"new": sorted(set(sys.modules) - before), "torch": "torch" in sys.modules,
+                  "buttons": buttons}}))
+"""
+# AppTest itself scans for components on its first run; a server does that when it starts.
+APPTEST_OWN = {"streamlit.components.v2.manifest_scanner", "streamlit.web.skills"}
+
+
+@pytest.mark.parametrize(("page", "stored"), [("today", False), ("demos", False), ("demos", True)])
+def test_after_the_warm_up_a_first_page_imports_nothing_new(serve, page, stored, tmp_path):
+    main = str(cli.Path(serve.__file__).with_name("main.py"))
+    code = FIRST_RUN.format(db=str(tmp_path / "p.db"), main=main, page=page, stored=stored)
+    out = run_python(code, tmp_path)
+    assert set(out["new"]) <= APPTEST_OWN, out["new"]
+    assert not out["torch"]
+    if page == "demos":  # the stored result was drawn, or the Run page without one
+        assert ("Train again" in out["buttons"]) == stored, out["buttons"]

@@ -15,6 +15,7 @@ import ast
 import contextlib
 import importlib
 import importlib.util
+import inspect
 import os
 import threading
 import time
@@ -29,6 +30,22 @@ from studyapp.app.hostguard import SHARE_ENV, HostGuard, exposure_refusal
 log = get_logger(__name__)
 HERE = Path(__file__).resolve().parent
 WARM_UP_DONE = "studyapp warm-up done"  # the log line a benchmark waits for
+
+
+# What a first page needs beyond the pages' own imports, found by comparing the modules loaded
+# before and after a first run (tests/test_serve_warmup.py keeps the list complete): the favicon is
+# read with PIL, the language switch's "中文" loads Streamlit's emoji table, a `:material/...:` icon
+# is checked against Streamlit's list of names, Streamlit inserts its
+# magic into each script, the progress database's path comes from platformdirs, and a demo's source
+# is found through its package.
+FIRST_RUN_IMPORTS = [
+    "PIL.Image",
+    "streamlit.emojis",
+    "streamlit.material_icon_names",
+    "streamlit.runtime.scriptrunner.magic_funcs",
+    "platformdirs",
+    "minimodels.demos",
+]
 
 
 def page_imports() -> list[str]:
@@ -49,6 +66,24 @@ def page_imports() -> list[str]:
     return list(modules)
 
 
+def _draw_offscreen() -> None:
+    """What a page's first chart and table cost once per process, paid here: altair building and
+    validating a chart of a pandas frame (its schema, narwhals' pandas support), the frame turned
+    into Arrow for the browser, and the demo cache's pydantic readers of result parts."""
+    import altair as alt
+    import pandas as pd
+    import pyarrow as pa
+
+    from studyapp.demos.diskcache import PART_TYPES, decode_parts
+
+    frame = pd.DataFrame({"step": [0, 1], "loss": [1.0, 0.5], "curve": ["a", "a"]})
+    alt.Chart(frame).mark_line().encode(x="step", y="loss", color="curve").to_dict()
+    pa.Table.from_pandas(frame)
+    for name in PART_TYPES:  # a part that does not fit: pydantic's reader is built, then refuses
+        with contextlib.suppress(ValueError, TypeError):
+            decode_parts([{"part": name, "fields": {}}])
+
+
 def warm_up() -> None:
     """Import the pages' modules, load the bank and hash the demos' training code and text, as
     the first page would. Torch is never imported: only a demo that trains needs it. Any failure
@@ -57,8 +92,15 @@ def warm_up() -> None:
 
     start = time.perf_counter()
     try:
-        for name in page_imports():
+        for name in page_imports() + FIRST_RUN_IMPORTS:
             importlib.import_module(name)
+        from PIL import Image
+
+        Image.preinit()  # the common image formats, which reading the favicon loads
+        _draw_offscreen()
+        # Streamlit's first element in a process checks for a REPL with `inspect.stack()`, whose
+        # cost is inspect's index of every loaded module's file: built here, once.
+        inspect.stack()
         from studyapp.bank.load import get_bank
         from studyapp.demos.diskcache import code_hash, corpus_fingerprint
 
