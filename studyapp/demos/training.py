@@ -39,7 +39,7 @@ DEMOS = [
             SEED,
             TextParam("prompt", {"en": "Prompt", "zh": "提示"}, "Attention ", max_chars=60),
             LENGTH,
-            TEMPERATURE,
+            FloatParam("temperature", {"en": "Temperature", "zh": "温度"}, 0.5, 0.1, 2.0, 0.1),
             IntParam("top_k", {"en": "Top-k (0 = off)", "zh": "Top-k（0 = 关闭）"}, 0, 0, 100),
             FloatParam(
                 "top_p", {"en": "Top-p (1 = off)", "zh": "Top-p（1 = 关闭）"}, 1.0, 0.05, 1.0, 0.05
