@@ -15,9 +15,9 @@ skipped. Both recipes use the same rule.
 After the clock stops, the checkpoint is evaluated again in float32 (outside the clock), so a
 bfloat16 recipe cannot pass on rounding; both losses are printed.
 
-With --recipe both, the recipes take turns seed by seed, and the last line is issue 16's figure:
-fast's wall time to target over nanoGPT's (its whole run when it never gets there), per seed and
-the median, against TARGET_RATIO.
+With --recipe both, the recipes take turns seed by seed (in alternating order), and the last line
+is issue 16's figure: fast's wall time to target over nanoGPT's (its whole run when it never gets
+there), per seed and the median, against TARGET_RATIO.
 
 Model FLOP/s use the usual estimate 6N + 12 * n_layer * block_size * n_embd per token
 (N = parameters minus position embeddings; nanoGPT's estimate_mfu), divided by this machine's
@@ -190,9 +190,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     runs = {name: [] for name in names}
     # Seed by seed, the recipes take turns, so that a change in the machine's load while the
-    # benchmark runs falls on both and the ratio of each pair stays fair.
+    # benchmark runs falls on both; the order flips every seed (fast first, then nanogpt first),
+    # since a load that keeps falling (or rising) would otherwise favour whichever runs second.
     for seed in range(args.runs):
-        for name in names:
+        for name in names if seed % 2 == 0 else names[::-1]:
             runs[name].append(run_once(RECIPES[name], text, args.target_val_loss, seed))
             r = runs[name][-1]
             print(f"  {name} seed {seed}: to target {r['seconds'] or float('nan'):.1f} s "

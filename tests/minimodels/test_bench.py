@@ -63,3 +63,25 @@ def test_the_clock_stops_at_the_first_whole_split_evaluation_at_or_below_target(
     assert result["seconds"] is not None and result["seconds"] <= result["total_seconds"]
     # Checked again in float32 afterwards, outside the clock.
     assert abs(result["val_loss_fp32"] - result["val_loss"]) < 0.05
+
+
+def test_recipes_take_turns_in_alternating_order_and_the_ratio_is_printed(monkeypatch, capsys):
+    order = []
+    seconds = {"fast": [30.0, 40.0, 35.0], "nanogpt": [None, None, None]}
+
+    def fake_run_once(recipe, text, target, seed):
+        name = "fast" if recipe is bench.RECIPES["fast"] else "nanogpt"
+        order.append((name, seed))
+        fast = name == "fast"
+        return {"seconds": seconds[name][seed], "total_seconds": 41.0 if fast else 100.0 + seed,
+                "train_seconds": 1.0, "step": 1, "val_loss": 1.8, "val_loss_fp32": 1.8,
+                "evals": 1, "eval_seconds": 0.1, "tokens_per_s": 1.0, "flops_per_token": 1.0}  # fmt: skip
+
+    monkeypatch.setattr(bench, "run_once", fake_run_once)
+    monkeypatch.setattr(bench, "matmul_peak", lambda *a, **k: 1e11)
+    bench.main(["gpt", "--corpus", __file__, "--recipe", "both", "--runs", "3"])
+    assert order == [("fast", 0), ("nanogpt", 0), ("nanogpt", 1), ("fast", 1), ("fast", 2),
+                     ("nanogpt", 2)]  # fmt: skip
+    last = capsys.readouterr().out.splitlines()[-1]
+    # median 35 s over nanogpt's median whole run, 101 s; per seed 30/100, 40/101, 35/102.
+    assert "0.35x" in last and "per seed 0.30, 0.40, 0.34" in last and "NOT met" in last
