@@ -202,6 +202,7 @@ def _training_demo(demo: Demo, lang: str, key: str) -> None:
                 return
         run = queue.find(demo, params)
         if run is None:
+            queue.warm_up()  # torch and the corpus load while the learner picks parameters
             st.info(tr("press_run", lang), icon=":material/play_arrow:")
         elif not run.over:
             _follow(run_key(demo, params), lang)

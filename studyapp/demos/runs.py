@@ -69,6 +69,15 @@ class Run:
         return self.state in ("done", "failed")
 
 
+def _warm_up() -> None:
+    try:
+        from minimodels.demos.trained import warm_up  # torch, only once a training page is open
+
+        warm_up()
+    except Exception:  # a warm-up is only a head start: the run itself reports any failure
+        logging.getLogger(__name__).exception("training warm-up failed")
+
+
 def run_key(demo: Demo, params: dict[str, Any]) -> RunKey:
     return demo.id, tuple(sorted(params.items()))
 
@@ -98,6 +107,7 @@ class TrainingQueue:
         self._waiting: deque[Run] = deque()
         self._running: Run | None = None
         self._worker: threading.Thread | None = None
+        self._warm_up: threading.Thread | None = None
 
     def find(self, demo: Demo, params: dict[str, Any]) -> Run | None:
         """The run of `demo` with `params` (waiting, running or finished), if there is one: in
@@ -152,6 +162,16 @@ class TrainingQueue:
                 self._worker = threading.Thread(target=self._work, name="training", daemon=True)
                 self._worker.start()
         return run
+
+    def warm_up(self) -> None:
+        """Once per queue, in the background: import torch and pay the first run's fixed costs
+        (`minimodels.demos.trained.warm_up`), so that the learner who opened a training demo's
+        page sees the first live point as soon as they press Run. Never with a stand-in runner."""
+        with self._lock:
+            if self._runner is not None or self._warm_up is not None:
+                return
+            self._warm_up = threading.Thread(target=_warm_up, name="training-warm-up", daemon=True)
+            self._warm_up.start()
 
     def forget(self, run: Run) -> None:
         """Drop a finished run from memory and disk: its result could not be drawn."""
