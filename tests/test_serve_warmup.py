@@ -138,8 +138,13 @@ if {stored!r}:  # the demo trained by an earlier server: the page draws its resu
     ]
     cache.store(cache.identity(demo, demo.defaults()), parts, 0.0, 1.0)
 serve.start_warm_up().join()
+# The Run page starts loading torch in the background on purpose, for the training the learner
+# is about to start (TrainingQueue.warm_up): not what a first run costs.
+from studyapp.demos.runs import TrainingQueue
+TrainingQueue.warm_up = lambda self: None
 at = AppTest.from_file({main!r}, default_timeout=120)
-at.query_params["demo"] = "dpo-loss"
+if {page!r} == "demos":  # on Today, `?demo=` would switch to Demos
+    at.query_params["demo"] = "dpo-loss"
 at.switch_page("app_pages/{page}.py")
 import streamlit.testing.v1.local_script_runner  # AppTest's own, not the page's
 before = set(sys.modules)
