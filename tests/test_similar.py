@@ -99,7 +99,8 @@ def test_an_unknown_deepens_id_fails_the_check(tmp_path, cache, capsys):
     root = planted_bank(tmp_path / "questions", deepens=["sample-question", "no-such-question"])
     code, _, err = similar(capsys, "--check", "--bank", root)
     assert code == 1
-    assert "bert/bert-no-left-to-right.yaml: deepens 'no-such-question'" in err
+    assert "bert/bert-no-left-to-right.yaml:" in err
+    assert "B003 deepens id 'no-such-question' is not in the bank" in err
     assert " are 0." not in err  # the pair itself is declared
 
 
