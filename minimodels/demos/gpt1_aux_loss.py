@@ -105,7 +105,8 @@ def evaluate(gpt, head, x: Tensor, y: Tensor, chunk: int = 500) -> dict[str, flo
     totals = {"lm": 0.0, "task": 0.0, "acc": 0.0}
     for i in range(0, len(x), chunk):
         xs, ys = x[i : i + chunk], y[i : i + chunk]
-        l1, l2, logits = losses(gpt, head, xs, ys)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=fast_bf16()):  # as in training
+            l1, l2, logits = losses(gpt, head, xs, ys)
         totals["lm"] += l1.item() * len(xs)
         totals["task"] += l2.item() * len(xs)
         totals["acc"] += (logits.argmax(-1) == ys).sum().item()
