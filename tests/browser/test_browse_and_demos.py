@@ -8,6 +8,7 @@ import shutil
 import pytest
 from playwright.sync_api import expect
 
+from studyapp.demos import REGISTRY
 from tests.bankfixtures import REPO
 from tests.browser.conftest import RunningApp, screenshot, wait_idle
 
@@ -65,11 +66,11 @@ def test_a_training_demo_starts_on_run_and_survives_a_language_switch(app, page)
     expect(page.get_by_text("Press Run to train this model")).to_be_visible()
     expect(page.locator("[data-testid=stProgress]")).to_have_count(0)  # nothing trains yet
 
-    page.get_by_role("slider").nth(1).focus()  # training steps
-    page.keyboard.press("Home")  # the fewest steps: a fast run
+    # The default steps: long enough (about 10 s) to switch the language while it trains.
+    steps = next(p for p in REGISTRY["decoder-vs-encdec"].params if p.name == "steps").default
     page.get_by_role("button", name="Run").click()
     bar = page.locator("[data-testid=stProgress]")
-    expect(bar).to_contain_text(re.compile(r"step \d+/50"), timeout=60_000)
+    expect(bar).to_contain_text(re.compile(rf"step \d+/{steps}\b"), timeout=60_000)
     chart = page.locator("[data-testid=stVegaLiteChart]").first
     expect(chart).to_be_visible(timeout=30_000)
     expect(chart).to_be_in_viewport()  # the live curve without scrolling
@@ -79,7 +80,7 @@ def test_a_training_demo_starts_on_run_and_survives_a_language_switch(app, page)
     before = float(done.get_attribute("aria-valuenow"))
     page.get_by_role("radio", name="中文").click()
     expect(page.get_by_role("heading", name="演示")).to_be_visible()
-    expect(bar).to_contain_text(re.compile(r"第 \d+/50 步"), timeout=30_000)
+    expect(bar).to_contain_text(re.compile(rf"第 \d+/{steps} 步"), timeout=30_000)
     # A restart would begin again from zero; the run went on where it was.
     assert float(done.get_attribute("aria-valuenow")) >= before > 0
     screenshot(page, "demo-training-zh")
