@@ -434,24 +434,18 @@ def bank_report(checked: list[CheckedFile], root: Path | None = None) -> Report:
     for doc, q in parsed:
         if q is None:
             continue
-        for i, rid in enumerate(q.related):
-            if rid == q.id:
-                report.problems.append(
-                    doc.problem(("related", i), "B002", "a question cannot be related to itself")
-                )
-            elif rid not in first_of:
-                report.problems.append(
-                    doc.problem(("related", i), "B002", f"related id {rid!r} is not in the bank")
-                )
-        for i, did in enumerate(q.deepens):
-            if did == q.id:
-                report.problems.append(
-                    doc.problem(("deepens", i), "B003", "a question cannot deepen itself")
-                )
-            elif did not in first_of:
-                report.problems.append(
-                    doc.problem(("deepens", i), "B003", f"deepens id {did!r} is not in the bank")
-                )
+        for field_name, rule, ids in (
+            ("related", "B002", q.related),
+            ("deepens", "B003", q.deepens),
+        ):
+            for i, other in enumerate(ids):
+                if other == q.id:
+                    why = f"a question cannot name itself in `{field_name}`"
+                elif other not in first_of:
+                    why = f"{field_name} id {other!r} is not in the bank"
+                else:
+                    continue
+                report.problems.append(doc.problem((field_name, i), rule, why))
 
     broken = report.broken_files
     for doc, q in parsed:
