@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.bankfixtures import study_bank
 from tests.browser.conftest import RunningApp, wait_idle
@@ -22,10 +23,13 @@ def app(tmp_path_factory):
 def test_settings_downloads_an_anki_deck_in_the_chosen_language(app, page, tmp_path):
     page.goto(app.url + "/settings")
     wait_idle(page)
+    button = page.get_by_role("button", name=re.compile(r"Download the Anki deck"))
+    # Drawn last: until it is, the last "中文" on the page could be the interface's language.
+    expect(button).to_be_visible(timeout=60_000)
     page.get_by_text("中文", exact=True).last.click()  # the deck's language, below the profile's
     wait_idle(page)
     with page.expect_download(timeout=60_000) as download:
-        page.get_by_role("button", name=re.compile(r"Download the Anki deck")).click()
+        button.click()
     assert download.value.suggested_filename == "studyapp-zh.apkg"
     saved = tmp_path / "deck.apkg"
     download.value.save_as(saved)
