@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from studyapp.tools.liveserver import CHROMIUM, LiveServer, launch_chromium, wait_idle
+from tests.bankfixtures import study_bank
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 __all__ = ["RunningApp", "screenshot", "wait_idle"]
@@ -49,3 +50,13 @@ def page(browser):
 def screenshot(page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture(scope="module")
+def study_app(tmp_path_factory):
+    """The real app on the small study bank (tests.bankfixtures.study_bank), one per test module."""
+    running = RunningApp(
+        study_bank(tmp_path_factory.mktemp("bank")), tmp_path_factory.mktemp("data")
+    )
+    yield running
+    running.stop()

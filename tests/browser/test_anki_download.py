@@ -5,19 +5,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.bankfixtures import study_bank
-from tests.browser.conftest import RunningApp, wait_idle
+from tests.browser.conftest import wait_idle
 from tests.test_anki import Deck
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    bank = study_bank(tmp_path_factory.mktemp("bank"))
-    running = RunningApp(bank, tmp_path_factory.mktemp("data"))
-    yield running
-    running.stop()
+def app(study_app):
+    return study_app
 
 
 def test_settings_downloads_an_anki_deck_in_the_chosen_language(app, page, tmp_path):

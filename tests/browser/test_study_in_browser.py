@@ -6,18 +6,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.bankfixtures import study_bank
-from tests.browser.conftest import RunningApp, screenshot, wait_idle
+from tests.browser.conftest import screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    bank = study_bank(tmp_path_factory.mktemp("bank"))
-    running = RunningApp(bank, tmp_path_factory.mktemp("data"))
-    yield running
-    running.stop()
+def app(study_app):
+    return study_app
 
 
 def metric(page, label: str):
