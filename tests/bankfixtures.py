@@ -51,6 +51,21 @@ def write_question(
     return path
 
 
+def serve_demo_bank(tmp_path: Path, monkeypatch, demo_id: str) -> Path:
+    """What a fresh server sees: a bank of one question whose answer links `demo_id`, its own
+    database and cache folder, and empty Streamlit caches. Returns the bank folder."""
+    import streamlit as st
+
+    root = tmp_path / "questions"
+    write_question(root, VALID.replace("related: []", f"related: []\ndemo: {demo_id}"))
+    monkeypatch.setenv("STUDYAPP_BANK", str(root))
+    monkeypatch.setenv("STUDYAPP_DB", str(tmp_path / "progress.db"))
+    monkeypatch.setenv("STUDYAPP_CACHE_DIR", str(tmp_path / "cache"))  # no other test's runs
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    return root
+
+
 @pytest.fixture
 def bank_dir(tmp_path: Path) -> Path:
     root = tmp_path / "questions"

@@ -5,22 +5,16 @@ import time
 
 import pyarrow as pa
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from tests.bankfixtures import REPO, VALID, write_question
+from tests.bankfixtures import REPO, serve_demo_bank
 
 APP = str(REPO / "studyapp" / "app" / "main.py")
 
 
 @pytest.fixture
 def env(tmp_path, monkeypatch):
-    text = VALID.replace("related: []", "related: []\ndemo: mlm-loss")
-    write_question(tmp_path / "questions", text)
-    monkeypatch.setenv("STUDYAPP_BANK", str(tmp_path / "questions"))
-    monkeypatch.setenv("STUDYAPP_DB", str(tmp_path / "progress.db"))
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    serve_demo_bank(tmp_path, monkeypatch, "mlm-loss")
 
 
 def open_app(**query) -> AppTest:

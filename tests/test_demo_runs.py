@@ -8,7 +8,6 @@ import threading
 import time
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from minimodels.results import Check, Lines
@@ -16,7 +15,7 @@ from studyapp.demos import REGISTRY
 from studyapp.demos import runs as runs_module
 from studyapp.demos.diskcache import DemoCache
 from studyapp.demos.runs import QueueFull, TrainingQueue
-from tests.bankfixtures import REPO, VALID, write_question
+from tests.bankfixtures import REPO, VALID, serve_demo_bank, write_question
 
 APP = str(REPO / "studyapp" / "app" / "main.py")
 GPT, BERT, CLM = REGISTRY["gpt-train"], REGISTRY["bert-fill-mask"], REGISTRY["clm-vs-mlm"]
@@ -156,13 +155,7 @@ def test_memory_is_bounded_finished_results_and_waiting_runs(fake):
 
 @pytest.fixture
 def env(tmp_path, monkeypatch, fake):
-    write_question(
-        tmp_path / "questions", VALID.replace("related: []", "related: []\ndemo: gpt-train")
-    )
-    monkeypatch.setenv("STUDYAPP_BANK", str(tmp_path / "questions"))
-    monkeypatch.setenv("STUDYAPP_DB", str(tmp_path / "progress.db"))
-    monkeypatch.setenv("STUDYAPP_CACHE_DIR", str(tmp_path / "cache"))  # no other test's runs
-    st.cache_resource.clear()  # a fresh queue for the server
+    serve_demo_bank(tmp_path, monkeypatch, "gpt-train")
     return fake
 
 

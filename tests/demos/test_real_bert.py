@@ -7,14 +7,13 @@ import os
 import re
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from minimodels import minilm
 from minimodels.demos import real_bert
 from minimodels.results import Check, Heatmap, Metric, Table, Text, TokenStrip
 from studyapp.demos import REGISTRY, DemoParamError, pretrained, run_demo
-from tests.bankfixtures import REPO, VALID, write_question
+from tests.bankfixtures import REPO, serve_demo_bank
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
@@ -133,12 +132,7 @@ def test_without_the_extra_the_demo_explains_how_to_install_it(monkeypatch):
 
 @pytest.fixture
 def app_env(tmp_path, monkeypatch):
-    text = VALID.replace("related: []", "related: []\ndemo: real-bert")
-    write_question(tmp_path / "questions", text)
-    monkeypatch.setenv("STUDYAPP_BANK", str(tmp_path / "questions"))
-    monkeypatch.setenv("STUDYAPP_DB", str(tmp_path / "progress.db"))
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    serve_demo_bank(tmp_path, monkeypatch, "real-bert")
 
 
 def open_demo() -> AppTest:
